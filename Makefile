@@ -1,0 +1,49 @@
+# One-command set-up, serve and test. `make install` is idempotent: it re-installs only when
+# pyproject.toml changed since the last install.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+INDEX  ?= index
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: install run index test eval lint typecheck bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# torch first and pinned, so nothing resolves a CUDA build.
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+$(INDEX)/manifest.json: | $(STAMP)
+	$(BIN)/kbqa index --corpus corpus --out $(INDEX)
+
+index: $(STAMP)
+	$(BIN)/kbqa index --corpus corpus --out $(INDEX)
+
+run: $(STAMP) $(INDEX)/manifest.json
+	$(BIN)/kbqa serve --host $(HOST) --port $(PORT) --index $(INDEX)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+eval: $(STAMP) $(INDEX)/manifest.json
+	$(BIN)/kbqa eval --index $(INDEX)
+
+lint: $(STAMP)
+	$(BIN)/ruff check indexer service eval tests
+	$(BIN)/mypy
+
+bench: $(STAMP) $(INDEX)/manifest.json
+	$(BIN)/python -m eval.bench --index $(INDEX)
+
+clean:
+	rm -rf $(INDEX) .pytest_cache .mypy_cache

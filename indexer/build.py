@@ -1,0 +1,89 @@
+"""The indexing pipeline: corpus folder -> cleaned, structured, chunked documents -> vectors ->
+index directory. `prepare` is pure (no model); `build_index` adds the embedder and the disk."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from indexer import __version__
+from indexer.chunking import Candidate, ChunkingParams, candidates_for, chunk_document
+from indexer.cleaning import clean_lines
+from indexer.corpus import read_corpus
+from indexer.embedding import Embedder
+from indexer.models import Chunk, Document
+from indexer.store import IndexData, make_manifest, write_index
+from indexer.structure import parse_blocks, title_from_lines
+
+
+@dataclass(frozen=True)
+class Prepared:
+    documents: list[Document]
+    chunks: list[Chunk]
+    candidates: list[Candidate]
+
+
+def passage_text(chunk: Chunk, text: str) -> str:
+    """What is embedded for a passage: its context line, then its own text."""
+    return f"{chunk.context}\n{text[chunk.start:chunk.end]}"
+
+
+def prepare_document(document: Document, params: ChunkingParams, first_id: int) -> tuple[Document, list[Chunk]]:
+    lines = clean_lines(document.text)
+    title = document.title or title_from_lines(lines) or Path(document.path).stem
+    blocks = parse_blocks(document.text, lines, title)
+    chunks = chunk_document(document.doc_id, title, document.text, blocks, params, first_id)
+    resolved = Document(document.doc_id, document.path, title, document.text, document.sha256, document.meta)
+    return resolved, chunks
+
+
+def prepare(corpus: Path, params: ChunkingParams) -> Prepared:
+    documents: list[Document] = []
+    chunks: list[Chunk] = []
+    for document, _entry in read_corpus(corpus):
+        resolved, doc_chunks = prepare_document(document, params, len(chunks))
+        documents.append(resolved)
+        chunks.extend(doc_chunks)
+    texts = {d.doc_id: d.text for d in documents}
+    candidates = [c for chunk in chunks for c in candidates_for(chunk, texts[chunk.doc_id], params)]
+    return Prepared(documents, chunks, candidates)
+
+
+def embed_prepared(prepared: Prepared, embedder: Embedder, *, progress: bool = False) -> IndexData:
+    texts = {d.doc_id: d.text for d in prepared.documents}
+    chunk_by_id = {c.chunk_id: c for c in prepared.chunks}
+    passages = [passage_text(c, texts[c.doc_id]) for c in prepared.chunks]
+    contexts = [c.context for c in prepared.chunks]
+    candidate_texts = [texts[chunk_by_id[c.chunk_id].doc_id][c.start : c.end] for c in prepared.candidates]
+    # One call, so the progress bar covers the whole corpus.
+    vectors = embedder.embed([*passages, *contexts, *candidate_texts], progress=progress)
+    n = len(passages)
+    return IndexData(
+        prepared.documents,
+        prepared.chunks,
+        prepared.candidates,
+        np.ascontiguousarray(vectors[:n]),
+        np.ascontiguousarray(vectors[n : 2 * n]),
+        np.ascontiguousarray(vectors[2 * n :]),
+    )
+
+
+def build_index(
+    corpus: Path, out: Path, embedder: Embedder, params: ChunkingParams | None = None, *, progress: bool = False
+) -> dict[str, Any]:
+    params = params or ChunkingParams()
+    data = embed_prepared(prepare(corpus, params), embedder, progress=progress)
+    manifest = make_manifest(
+        data,
+        model_id=embedder.model_id,
+        weights_sha256=embedder.weights_sha256,
+        dimension=embedder.dimension,
+        params=params,
+        corpus_path=str(corpus),
+        kbqa_version=__version__,
+    )
+    write_index(data, manifest, out)
+    return manifest

@@ -1,0 +1,150 @@
+"""Sentence-aligned chunks that stay inside one section, and the answer candidates inside them.
+
+A section's blocks are packed greedily into passages of at most `max_words`; a list or table
+travels with the paragraph that introduces it; a block longer than the limit is split between
+units (sentences, items, rows), never inside one. Each chunk carries a context string (title,
+heading path, FAQ question, list lead-in) that is embedded and matched with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from indexer.models import Block, BlockKind, Chunk, Unit, UnitKind
+from indexer.text import word_count
+
+DEFAULT_MAX_WORDS = 110
+MAX_CANDIDATE_WORDS = 60
+
+
+@dataclass(frozen=True)
+class ChunkingParams:
+    max_words: int = DEFAULT_MAX_WORDS
+    max_window: int = 3  # adjacent sentences joined into one answer candidate
+    max_candidate_words: int = MAX_CANDIDATE_WORDS
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An answer candidate: units [first, last] of one chunk (a sentence, a window of adjacent
+    sentences of one paragraph, or a whole short list)."""
+
+    chunk_id: int
+    first: int
+    last: int
+    start: int
+    end: int
+
+
+def _groups(blocks: list[Block]) -> list[list[tuple[int, Block]]]:
+    """Content blocks grouped by section; a list/table joins its lead-in paragraph's group."""
+    groups: list[list[tuple[int, Block]]] = []
+    current_path: tuple[str, ...] | None = None
+    for block_id, block in enumerate(blocks):
+        if block.kind in (BlockKind.HEADING, BlockKind.QUESTION) or not block.units:
+            continue
+        if block.heading_path != current_path:
+            groups.append([])
+            current_path = block.heading_path
+        groups[-1].append((block_id, block))
+    return groups
+
+
+def _context(title: str, block: Block, text: str) -> str:
+    parts = [title, *block.heading_path]
+    if block.lead_in is not None:
+        parts.append(text[block.lead_in.start : block.lead_in.end])
+    return " > ".join(p for p in parts if p)
+
+
+def chunk_document(
+    doc_id: str, title: str, text: str, blocks: list[Block], params: ChunkingParams, first_id: int = 0
+) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    for section in _groups(blocks):
+        pending: list[tuple[int, Unit]] = []
+        pending_words = 0
+        pending_block: Block | None = None
+
+        def flush() -> None:
+            nonlocal pending, pending_words
+            if pending and pending_block is not None:
+                chunks.append(_make_chunk(first_id + len(chunks), doc_id, title, text, pending, blocks))
+            pending, pending_words = [], 0
+
+        for block_id, block in section:
+            block_words = sum(word_count(text[u.start : u.end]) for u in block.units)
+            joins_lead_in = block.lead_in is not None and pending and pending[-1][1].end == block.lead_in.end
+            if pending_words + block_words > params.max_words and pending and not joins_lead_in:
+                flush()
+            for unit in block.units:
+                words = word_count(text[unit.start : unit.end])
+                if pending and pending_words + words > params.max_words:
+                    flush()
+                pending.append((block_id, unit))
+                pending_words += words
+                pending_block = block
+        flush()
+    return chunks
+
+
+def _make_chunk(
+    chunk_id: int, doc_id: str, title: str, text: str, members: list[tuple[int, Unit]], blocks: list[Block]
+) -> Chunk:
+    block_ids = tuple(b for b, _ in members)
+    units = tuple(u for _, u in members)
+    # The context names the deepest structure: the last block's lead-in if its list is here
+    # without it; the heading path always.
+    last_block = blocks[block_ids[-1]]
+    lead_in_inside = last_block.lead_in is not None and any(u.end == last_block.lead_in.end for u in units)
+    context_block = last_block if not lead_in_inside else _without_lead_in(last_block)
+    kinds = {blocks[b].kind.value for b in block_ids}
+    kind = "faq" if _is_faq(last_block, blocks) else "+".join(sorted(kinds))
+    return Chunk(
+        chunk_id=chunk_id,
+        doc_id=doc_id,
+        section=last_block.heading_path,
+        start=units[0].start,
+        end=units[-1].end,
+        units=units,
+        blocks=block_ids,
+        context=_context(title, context_block, text),
+        kind=kind,
+    )
+
+
+def _without_lead_in(block: Block) -> Block:
+    return Block(block.kind, block.start, block.end, block.units, block.level, block.heading_path, None)
+
+
+def _is_faq(block: Block, blocks: list[Block]) -> bool:
+    return any(b.kind is BlockKind.QUESTION and b.heading_path == block.heading_path for b in blocks)
+
+
+def candidates_for(chunk: Chunk, text: str, params: ChunkingParams) -> list[Candidate]:
+    """Sentences, windows of adjacent sentences within one paragraph, and whole short lists."""
+    out: list[Candidate] = []
+    n = len(chunk.units)
+    for i in range(n):
+        for width in range(1, params.max_window + 1):
+            j = i + width - 1
+            if j >= n or chunk.blocks[j] != chunk.blocks[i]:
+                break
+            if width > 1 and chunk.units[i].kind is not UnitKind.SENTENCE:
+                break
+            start, end = chunk.units[i].start, chunk.units[j].end
+            if width > 1 and word_count(text[start:end]) > params.max_candidate_words:
+                break
+            out.append(Candidate(chunk.chunk_id, i, j, start, end))
+    # A whole list (or table) of one block, when short enough to be an answer by itself.
+    by_block: dict[int, list[int]] = {}
+    for idx, block_id in enumerate(chunk.blocks):
+        by_block.setdefault(block_id, []).append(idx)
+    for idxs in by_block.values():
+        first, last = idxs[0], idxs[-1]
+        if chunk.units[first].kind is UnitKind.SENTENCE or last == first:
+            continue
+        start, end = chunk.units[first].start, chunk.units[last].end
+        if word_count(text[start:end]) <= params.max_candidate_words:
+            out.append(Candidate(chunk.chunk_id, first, last, start, end))
+    return out

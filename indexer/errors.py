@@ -1,0 +1,17 @@
+"""Typed errors of the indexing side; the CLI and the HTTP app translate them at the edge."""
+
+
+class KbqaError(Exception):
+    """Base of every error kbqa raises on purpose."""
+
+
+class ModelError(KbqaError):
+    """The embedding model cannot be loaded or is not the expected one."""
+
+
+class CorpusError(KbqaError):
+    """The corpus folder is missing, empty or unreadable."""
+
+
+class IndexLoadError(KbqaError):
+    """The index directory is missing, corrupt, or built for another model/format."""

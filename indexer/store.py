@@ -1,0 +1,203 @@
+"""The on-disk index: FAISS files for vectors, JSON for everything else (never pickle), and a
+manifest that says what the index was built from and with. Writing goes to a temporary sibling
+folder that is renamed into place, so a crash never leaves a half-written index where the service
+loads it; loading checks every file against the manifest before anything is used."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+
+from indexer.chunking import Candidate, ChunkingParams
+from indexer.embedding import sha256_file
+from indexer.errors import IndexLoadError
+from indexer.models import Chunk, Document, Unit, UnitKind
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+VECTOR_FILES = ("passages.faiss", "contexts.faiss", "candidates.faiss")
+JSON_FILES = ("documents.json", "chunks.json", "candidates.json")
+
+
+@dataclass(frozen=True)
+class IndexData:
+    """Everything an index holds, in memory. Vectors are row-aligned with chunks/candidates."""
+
+    documents: list[Document]
+    chunks: list[Chunk]
+    candidates: list[Candidate]
+    passage_vectors: np.ndarray
+    context_vectors: np.ndarray
+    candidate_vectors: np.ndarray
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+
+def corpus_hash(documents: list[Document]) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for doc in sorted(documents, key=lambda d: d.path):
+        digest.update(f"{doc.path}\0{doc.sha256}\0{doc.title}\n".encode())
+    return digest.hexdigest()
+
+
+def make_manifest(
+    data: IndexData, *, model_id: str, weights_sha256: str | None, dimension: int, params: ChunkingParams,
+    corpus_path: str, kbqa_version: str,
+) -> dict[str, Any]:
+    return {
+        "format_version": FORMAT_VERSION,
+        "kbqa_version": kbqa_version,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "model": {"id": model_id, "weights_sha256": weights_sha256, "dimension": dimension},
+        "corpus": {"path": corpus_path, "sha256": corpus_hash(data.documents)},
+        "chunking": {
+            "max_words": params.max_words,
+            "max_window": params.max_window,
+            "max_candidate_words": params.max_candidate_words,
+        },
+        "counts": {
+            "documents": len(data.documents),
+            "chunks": len(data.chunks),
+            "candidates": len(data.candidates),
+        },
+    }
+
+
+def _flat_index(vectors: np.ndarray) -> faiss.Index:
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+def _chunk_to_json(chunk: Chunk) -> dict[str, Any]:
+    return {
+        "chunk_id": chunk.chunk_id,
+        "doc_id": chunk.doc_id,
+        "section": list(chunk.section),
+        "start": chunk.start,
+        "end": chunk.end,
+        "context": chunk.context,
+        "kind": chunk.kind,
+        "units": [[u.start, u.end, u.kind.value] for u in chunk.units],
+        "blocks": list(chunk.blocks),
+    }
+
+
+def _chunk_from_json(obj: dict[str, Any]) -> Chunk:
+    return Chunk(
+        chunk_id=int(obj["chunk_id"]),
+        doc_id=str(obj["doc_id"]),
+        section=tuple(obj["section"]),
+        start=int(obj["start"]),
+        end=int(obj["end"]),
+        units=tuple(Unit(int(s), int(e), UnitKind(k)) for s, e, k in obj["units"]),
+        blocks=tuple(int(b) for b in obj["blocks"]),
+        context=str(obj["context"]),
+        kind=str(obj["kind"]),
+    )
+
+
+def write_index(data: IndexData, manifest: dict[str, Any], out: Path) -> None:
+    """Write to `<out>.tmp-*`, then swap it in place of `out` (the old index is removed last)."""
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f"{out.name}.tmp-", dir=out.parent))
+    try:
+        _write_files(data, tmp)
+        manifest = {**manifest, "files": {name: sha256_file(tmp / name) for name in (*JSON_FILES, *VECTOR_FILES)}}
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        old = out.with_name(f"{out.name}.old-{os.getpid()}")
+        if out.exists():
+            out.rename(old)
+        tmp.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _write_files(data: IndexData, folder: Path) -> None:
+    documents = [
+        {"doc_id": d.doc_id, "path": d.path, "title": d.title, "sha256": d.sha256, "meta": d.meta, "text": d.text}
+        for d in data.documents
+    ]
+    (folder / "documents.json").write_text(json.dumps(documents, ensure_ascii=False), encoding="utf-8")
+    chunks = [_chunk_to_json(c) for c in data.chunks]
+    (folder / "chunks.json").write_text(json.dumps(chunks, ensure_ascii=False), encoding="utf-8")
+    candidates = {
+        "chunk_id": [c.chunk_id for c in data.candidates],
+        "first": [c.first for c in data.candidates],
+        "last": [c.last for c in data.candidates],
+        "start": [c.start for c in data.candidates],
+        "end": [c.end for c in data.candidates],
+    }
+    (folder / "candidates.json").write_text(json.dumps(candidates), encoding="utf-8")
+    for name, vectors in zip(
+        VECTOR_FILES, (data.passage_vectors, data.context_vectors, data.candidate_vectors), strict=True
+    ):
+        faiss.write_index(_flat_index(vectors), str(folder / name))
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    path = folder / MANIFEST
+    if not path.is_file():
+        raise IndexLoadError(f"no index at {folder} (missing {MANIFEST}); build one with `kbqa index`")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise IndexLoadError(f"{path} is corrupt: {exc}") from exc
+    if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
+        found = manifest.get("format_version") if isinstance(manifest, dict) else None
+        raise IndexLoadError(
+            f"index at {folder} has format version {found!r}, this kbqa reads {FORMAT_VERSION}; rebuild it"
+        )
+    return manifest
+
+
+def read_index(folder: Path) -> IndexData:
+    manifest = read_manifest(folder)
+    files = manifest.get("files", {})
+    for name in (*JSON_FILES, *VECTOR_FILES):
+        path = folder / name
+        if not path.is_file():
+            raise IndexLoadError(f"index at {folder} is incomplete: {name} is missing")
+        if files.get(name) != sha256_file(path):
+            raise IndexLoadError(f"index at {folder} is corrupt: {name} does not match its manifest hash")
+    try:
+        documents = [
+            Document(d["doc_id"], d["path"], d["title"], d["text"], d["sha256"], dict(d.get("meta", {})))
+            for d in json.loads((folder / "documents.json").read_text(encoding="utf-8"))
+        ]
+        chunks = [_chunk_from_json(c) for c in json.loads((folder / "chunks.json").read_text(encoding="utf-8"))]
+        cols = json.loads((folder / "candidates.json").read_text(encoding="utf-8"))
+        candidates = [
+            Candidate(*row)
+            for row in zip(cols["chunk_id"], cols["first"], cols["last"], cols["start"], cols["end"], strict=True)
+        ]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise IndexLoadError(f"index metadata at {folder} is malformed: {exc}") from exc
+    vectors = [_read_vectors(folder / name) for name in VECTOR_FILES]
+    dim = manifest["model"]["dimension"]
+    expected_rows = (len(chunks), len(chunks), len(candidates))
+    for name, matrix, rows in zip(VECTOR_FILES, vectors, expected_rows, strict=True):
+        if matrix.shape != (rows, dim):
+            raise IndexLoadError(f"{name} holds {matrix.shape}, the manifest says ({rows}, {dim})")
+    return IndexData(documents, chunks, candidates, *vectors, manifest=manifest)
+
+
+def _read_vectors(path: Path) -> np.ndarray:
+    try:
+        index = faiss.read_index(str(path))
+    except RuntimeError as exc:
+        raise IndexLoadError(f"{path} is not a readable FAISS index: {exc}") from exc
+    return index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, index.d), np.float32)

@@ -1,0 +1,208 @@
+"""Recover an article's structure from cleaned lines: title, headings and their path, paragraphs,
+bullet/numbered lists with their lead-in line, flattened table rows, and FAQ question -> answer
+pairs. Works on plain text scraped from the web (headings are short unpunctuated lines) and on
+Markdown (`#` headings, `|` tables).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from indexer.cleaning import BULLET, Line
+from indexer.models import Block, BlockKind, Span, Unit, UnitKind
+from indexer.sentences import split_sentences
+from indexer.text import FUNCTION_WORDS, normalize
+
+_MD_HEADING = re.compile(r"^(#{1,6})\s+")
+_MD_TABLE_ROW = re.compile(r"^\|.*\|$")
+_MD_TABLE_RULE = re.compile(r"^\|[\s:|-]+\|$")
+_TERMINAL = ".!?:;,\"'\u201d"
+MAX_ROW_WORDS = 30
+MAX_HEADING_WORDS = 12
+MAX_QUESTION_WORDS = 30
+MIN_TABLE_ROWS = 3
+TEXT_HEADING_LEVEL = 2
+
+
+@dataclass(frozen=True)
+class _Tagged:
+    line: Line
+    tag: str  # title | heading | question | item | row | para
+    level: int = 0
+    content_start: int = 0  # where the text starts after a bullet or '#' marker
+
+
+def _key(text: str) -> str:
+    return " ".join(re.findall(r"\w+", normalize(text).lower()))
+
+
+def _heading_like(text: str) -> bool:
+    words = text.split()
+    if not words or len(words) > MAX_HEADING_WORDS or len(text) > 100:
+        return False
+    if text[-1] in _TERMINAL or not (text[0].isupper() or text[0].isdigit()):
+        return False
+    return words[-1].lower() not in FUNCTION_WORDS
+
+
+def _row_like(text: str) -> bool:
+    """A flattened table row: like a heading, but cells can make it longer."""
+    words = text.split()
+    return (
+        0 < len(words) <= MAX_ROW_WORDS
+        and text[-1] not in _TERMINAL
+        and (text[0].isupper() or text[0].isdigit())
+        and words[-1].lower() not in FUNCTION_WORDS
+    )
+
+
+def _question_like(text: str) -> bool:
+    return text.endswith("?") and len(text.split()) <= MAX_QUESTION_WORDS and text[0].isupper()
+
+
+def _tag_lines(lines: list[Line], title: str | None) -> list[_Tagged]:
+    title_key = _key(title) if title else None
+    tagged: list[_Tagged] = []
+    for i, line in enumerate(lines):
+        text = line.text
+        has_next = i + 1 < len(lines)
+        if (m := _MD_HEADING.match(text)) is not None:
+            level = len(m.group(1))
+            tag = "title" if level == 1 and not any(t.tag == "title" for t in tagged) else "heading"
+            tagged.append(_Tagged(line, tag, level, line.start + m.end()))
+        elif title_key is not None and _key(text) == title_key:
+            tagged.append(_Tagged(line, "title", 1, line.start))
+        elif (m := BULLET.match(text)) is not None:
+            tagged.append(_Tagged(line, "item", 0, line.start + m.end()))
+        elif _MD_TABLE_ROW.match(text):
+            if not _MD_TABLE_RULE.match(text):
+                tagged.append(_Tagged(line, "row", 0, line.start))
+        elif _question_like(text) and has_next and not _question_like(lines[i + 1].text):
+            tagged.append(_Tagged(line, "question", 0, line.start))
+        elif _heading_like(text):
+            tagged.append(_Tagged(line, "heading", TEXT_HEADING_LEVEL, line.start))
+        elif _row_like(text) and (
+            not line.gap_before and tagged and tagged[-1].tag in ("heading", "row_candidate")
+        ):
+            tagged.append(_Tagged(line, "row_candidate", 0, line.start))
+        else:
+            tagged.append(_Tagged(line, "para", 0, line.start))
+    if title_key is None and tagged and tagged[0].tag in ("heading", "question"):
+        tagged[0] = _Tagged(tagged[0].line, "title", 1, tagged[0].content_start)
+    return _find_tables(tagged)
+
+
+def _find_tables(tagged: list[_Tagged]) -> list[_Tagged]:
+    """Runs of >= 3 heading-like lines with no blank line between them are a flattened table."""
+    out = list(tagged)
+    i = 0
+    while i < len(out):
+        j = i
+        while j < len(out) and _table_line(out[j]) and (j == i or not out[j].line.gap_before):
+            j += 1
+        if j - i >= MIN_TABLE_ROWS:
+            for k in range(i, j):
+                out[k] = _Tagged(out[k].line, "row", 0, out[k].line.start)
+            i = j
+        else:
+            i += 1
+    # A long unpunctuated line that did not join a table is prose.
+    return [_Tagged(t.line, "para", 0, t.line.start) if t.tag == "row_candidate" else t for t in out]
+
+
+def _table_line(t: _Tagged) -> bool:
+    plain_heading = t.tag == "heading" and t.content_start == t.line.start  # not a '#' heading
+    return plain_heading or t.tag == "row_candidate"
+
+
+def title_from_lines(lines: list[Line]) -> str | None:
+    """The first line, when it reads like a title; used when the catalog gives none."""
+    content = [line for line in lines if not line.is_noise]
+    if not content:
+        return None
+    first = content[0].text
+    if (m := _MD_HEADING.match(first)) is not None:
+        return first[m.end():].strip()
+    return first if _heading_like(first) or _question_like(first) else None
+
+
+def parse_blocks(text: str, lines: list[Line], title: str | None) -> list[Block]:
+    """Blocks of the document in reading order, each with the heading path it sits under."""
+    content = [line for line in lines if not line.is_noise]
+    tagged = _tag_lines(content, title)
+    blocks: list[Block] = []
+    path: list[tuple[int, str]] = []  # (level, heading text)
+    section_level = 1
+    i = 0
+    while i < len(tagged):
+        t = tagged[i]
+        if t.tag == "title":
+            i += 1
+        elif t.tag in ("heading", "question"):
+            heading = text[t.content_start : t.line.end]
+            if t.tag == "question":
+                # FAQ questions nest under the last ordinary heading ("Frequently Asked Questions").
+                level = section_level + 1
+                path = [(lvl, h) for lvl, h in path if lvl < level] + [(level, heading)]
+                kind = BlockKind.QUESTION
+            else:
+                level = section_level = t.level
+                path = [(lvl, h) for lvl, h in path if lvl < level] + [(level, heading)]
+                kind = BlockKind.HEADING
+            blocks.append(
+                Block(kind, t.content_start, t.line.end, level=level, heading_path=_names(path))
+            )
+            i += 1
+        elif t.tag == "item":
+            j = i
+            while j < len(tagged) and tagged[j].tag == "item":
+                j += 1
+            units = tuple(Unit(x.content_start, x.line.end, UnitKind.ITEM) for x in tagged[i:j])
+            lead_in = _lead_in(blocks, i, tagged)
+            blocks.append(
+                Block(BlockKind.LIST, units[0].start, units[-1].end, units, heading_path=_names(path),
+                      lead_in=lead_in)
+            )
+            i = j
+        elif t.tag == "row":
+            j = i
+            while j < len(tagged) and tagged[j].tag == "row":
+                j += 1
+            units = tuple(Unit(x.line.start, x.line.end, UnitKind.ROW) for x in tagged[i:j])
+            blocks.append(
+                Block(BlockKind.TABLE, units[0].start, units[-1].end, units, heading_path=_names(path),
+                      lead_in=_lead_in(blocks, i, tagged))
+            )
+            i = j
+        else:
+            # Soft-wrapped prose: a line that does not end a sentence continues on the next line.
+            j = i + 1
+            while (
+                j < len(tagged)
+                and tagged[j].tag == "para"
+                and not tagged[j].line.gap_before
+                and tagged[j - 1].line.text[-1] not in ".!?:"
+            ):
+                j += 1
+            start, end = t.line.start, tagged[j - 1].line.end
+            units = tuple(Unit(s.start, s.end, UnitKind.SENTENCE) for s in split_sentences(text, start, end))
+            blocks.append(Block(BlockKind.PARAGRAPH, start, end, units, heading_path=_names(path)))
+            i = j
+    return blocks
+
+
+def _lead_in(blocks: list[Block], i: int, tagged: list[_Tagged]) -> Span | None:
+    """The paragraph right before a list or table introduces it when it ends with ':'."""
+    if i == 0 or not blocks or tagged[i - 1].tag != "para":
+        return None
+    previous = blocks[-1]
+    if previous.kind is BlockKind.PARAGRAPH and previous.units:
+        last = previous.units[-1]
+        if tagged[i - 1].line.text.endswith(":"):
+            return Span(last.start, last.end)
+    return None
+
+
+def _names(path: list[tuple[int, str]]) -> tuple[str, ...]:
+    return tuple(h for _, h in path)
