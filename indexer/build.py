@@ -26,16 +26,22 @@ class Prepared:
     candidates: list[Candidate]
 
 
-def passage_text(chunk: Chunk, text: str) -> str:
-    """What is embedded for a passage: its context line, then its own text."""
-    return f"{chunk.context}\n{text[chunk.start:chunk.end]}"
+def passage_text(chunk: Chunk, document: Document) -> str:
+    """What is embedded and BM25-indexed for a passage: title and context, then its own text."""
+    head = " > ".join(p for p in (document.title, chunk.context) if p)
+    return f"{head}\n{document.text[chunk.start:chunk.end]}"
+
+
+def context_text(chunk: Chunk, document: Document) -> str:
+    """What the question is compared with as the passage's place: its headings (or the title)."""
+    return chunk.context or document.title
 
 
 def prepare_document(document: Document, params: ChunkingParams, first_id: int) -> tuple[Document, list[Chunk]]:
     lines = clean_lines(document.text)
     title = document.title or title_from_lines(lines) or Path(document.path).stem
     blocks = parse_blocks(document.text, lines, title)
-    chunks = chunk_document(document.doc_id, title, document.text, blocks, params, first_id)
+    chunks = chunk_document(document.doc_id, document.text, blocks, params, first_id)
     resolved = Document(document.doc_id, document.path, title, document.text, document.sha256, document.meta)
     return resolved, chunks
 
@@ -53,11 +59,11 @@ def prepare(corpus: Path, params: ChunkingParams) -> Prepared:
 
 
 def embed_prepared(prepared: Prepared, embedder: Embedder, *, progress: bool = False) -> IndexData:
-    texts = {d.doc_id: d.text for d in prepared.documents}
+    docs = {d.doc_id: d for d in prepared.documents}
     chunk_by_id = {c.chunk_id: c for c in prepared.chunks}
-    passages = [passage_text(c, texts[c.doc_id]) for c in prepared.chunks]
-    contexts = [c.context for c in prepared.chunks]
-    candidate_texts = [texts[chunk_by_id[c.chunk_id].doc_id][c.start : c.end] for c in prepared.candidates]
+    passages = [passage_text(c, docs[c.doc_id]) for c in prepared.chunks]
+    contexts = [context_text(c, docs[c.doc_id]) for c in prepared.chunks]
+    candidate_texts = [docs[chunk_by_id[c.chunk_id].doc_id].text[c.start : c.end] for c in prepared.candidates]
     # One call, so the progress bar covers the whole corpus.
     vectors = embedder.embed([*passages, *contexts, *candidate_texts], progress=progress)
     n = len(passages)

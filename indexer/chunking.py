@@ -2,8 +2,8 @@
 
 A section's blocks are packed greedily into passages of at most `max_words`; a list or table
 travels with the paragraph that introduces it; a block longer than the limit is split between
-units (sentences, items, rows), never inside one. Each chunk carries a context string (title,
-heading path, FAQ question, list lead-in) that is embedded and matched with it.
+units (sentences, items, rows), never inside one. Each chunk carries a context string (heading
+path, FAQ question, list lead-in) that is embedded and matched with it.
 """
 
 from __future__ import annotations
@@ -50,15 +50,15 @@ def _groups(blocks: list[Block]) -> list[list[tuple[int, Block]]]:
     return groups
 
 
-def _context(title: str, block: Block, text: str) -> str:
-    parts = [title, *block.heading_path]
+def _context(block: Block, text: str) -> str:
+    parts = list(block.heading_path)
     if block.lead_in is not None:
         parts.append(text[block.lead_in.start : block.lead_in.end])
     return " > ".join(p for p in parts if p)
 
 
 def chunk_document(
-    doc_id: str, title: str, text: str, blocks: list[Block], params: ChunkingParams, first_id: int = 0
+    doc_id: str, text: str, blocks: list[Block], params: ChunkingParams, first_id: int = 0
 ) -> list[Chunk]:
     chunks: list[Chunk] = []
     for section in _groups(blocks):
@@ -69,7 +69,7 @@ def chunk_document(
         def flush() -> None:
             nonlocal pending, pending_words
             if pending and pending_block is not None:
-                chunks.append(_make_chunk(first_id + len(chunks), doc_id, title, text, pending, blocks))
+                chunks.append(_make_chunk(first_id + len(chunks), doc_id, text, pending, blocks))
             pending, pending_words = [], 0
 
         for block_id, block in section:
@@ -89,7 +89,7 @@ def chunk_document(
 
 
 def _make_chunk(
-    chunk_id: int, doc_id: str, title: str, text: str, members: list[tuple[int, Unit]], blocks: list[Block]
+    chunk_id: int, doc_id: str, text: str, members: list[tuple[int, Unit]], blocks: list[Block]
 ) -> Chunk:
     block_ids = tuple(b for b, _ in members)
     units = tuple(u for _, u in members)
@@ -108,7 +108,7 @@ def _make_chunk(
         end=units[-1].end,
         units=units,
         blocks=block_ids,
-        context=_context(title, context_block, text),
+        context=_context(context_block, text),
         kind=kind,
     )
 
@@ -135,6 +135,10 @@ def candidates_for(chunk: Chunk, text: str, params: ChunkingParams) -> list[Cand
             start, end = chunk.units[i].start, chunk.units[j].end
             if width > 1 and word_count(text[start:end]) > params.max_candidate_words:
                 break
+            # A sentence that introduces a list ("...include:") or asks a question does not
+            # answer anything by itself.
+            if text[end - 1] in ":?" or text[chunk.units[i].end - 1] == "?":
+                continue
             out.append(Candidate(chunk.chunk_id, i, j, start, end))
     # A whole list (or table) of one block, when short enough to be an answer by itself.
     by_block: dict[int, list[int]] = {}

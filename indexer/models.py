@@ -65,7 +65,7 @@ class Document:
 @dataclass(frozen=True)
 class Chunk:
     """A retrievable passage: consecutive units of one section. `context` is the text that
-    situates it (title, heading path, FAQ question, list lead-in) and is matched against
+    situates it inside its document (heading path, FAQ question, list lead-in) and is matched against
     questions together with the passage itself."""
 
     chunk_id: int

@@ -1,0 +1,1 @@
+"""kbqa evaluation: a question set with verbatim evidence, measures, and a runner."""

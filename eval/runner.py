@@ -1,0 +1,151 @@
+"""Run an eval question set against the service (in-process or over HTTP) and measure it."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from eval.dataset import EvalQuestion
+from eval.measures import (
+    abstention_accuracy,
+    answer_accuracy,
+    false_abstention_rate,
+    first_relevant_rank,
+    matches_evidence,
+    mrr,
+    recall_at,
+)
+from indexer.corpus import doc_id_for
+from indexer.text import word_count
+from service.abstention import AbstentionModel, Signals, fit_logistic, pick_threshold
+from service.api_models import AskResponse
+
+Asker = Callable[[str], AskResponse]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    question: EvalQuestion
+    response: AskResponse
+    rank: int | None  # first relevant citation, answerable questions only
+    correct: bool
+
+
+@dataclass
+class Report:
+    n: int
+    answerable: int
+    unanswerable: int
+    answer_accuracy: float
+    recall_at_1: float
+    recall_at_3: float
+    recall_at_5: float
+    mrr: float
+    abstention_accuracy: float
+    false_abstentions: float
+    median_answer_words: float
+    latency_p50_ms: float
+    latency_p95_ms: float
+    by_kind: dict[str, float] = field(default_factory=dict)
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, ensure_ascii=False)
+
+    def table(self) -> str:
+        rows = [
+            ("questions (answerable / unanswerable)", f"{self.n} ({self.answerable} / {self.unanswerable})"),
+            ("answer accuracy", f"{self.answer_accuracy:.3f}"),
+            ("recall@1 / @3 / @5", f"{self.recall_at_1:.3f} / {self.recall_at_3:.3f} / {self.recall_at_5:.3f}"),
+            ("MRR", f"{self.mrr:.3f}"),
+            ("abstention accuracy", f"{self.abstention_accuracy:.3f}"),
+            ("false abstentions", f"{self.false_abstentions:.3f}"),
+            ("median answer length (words)", f"{self.median_answer_words:.1f}"),
+            ("latency p50 / p95 (ms)", f"{self.latency_p50_ms:.1f} / {self.latency_p95_ms:.1f}"),
+        ]
+        rows += [(f"  accuracy, kind={k}", f"{v:.3f}") for k, v in sorted(self.by_kind.items())]
+        width = max(len(r[0]) for r in rows)
+        return "\n".join(f"{name.ljust(width)}  {value}" for name, value in rows)
+
+
+def run(questions: Sequence[EvalQuestion], ask: Asker) -> list[Outcome]:
+    outcomes = []
+    for q in questions:
+        response = ask(q.question)
+        rank = None
+        correct = response.answer is None
+        if q.answerable and q.source is not None:
+            cited = [(c.doc_id, c.excerpt) for c in response.citations]
+            rank = first_relevant_rank(cited, doc_id_for(q.source), q.evidence)
+            correct = matches_evidence(response.answer, q.evidence)
+        outcomes.append(Outcome(q, response, rank, correct))
+    return outcomes
+
+
+def _percentile(values: list[float], pct: float) -> float:
+    return float(np.percentile(values, pct)) if values else 0.0
+
+
+def measure(outcomes: Sequence[Outcome]) -> Report:
+    answerable = [o for o in outcomes if o.question.answerable]
+    unanswerable = [o for o in outcomes if not o.question.answerable]
+    ranks = [o.rank for o in answerable]
+    answers = [o.response.answer for o in answerable]
+    lengths = [word_count(o.response.answer) for o in outcomes if o.response.answer]
+    latencies = [o.response.took_ms for o in outcomes]
+    kinds: dict[str, list[bool]] = {}
+    for o in outcomes:
+        kinds.setdefault(o.question.kind, []).append(o.correct)
+    failures = [
+        {
+            "id": o.question.id,
+            "question": o.question.question,
+            "answerable": o.question.answerable,
+            "answer": o.response.answer,
+            "confidence": o.response.confidence,
+            "rank": o.rank,
+            "expected": o.question.evidence[:1],
+        }
+        for o in outcomes
+        if not o.correct or (o.question.answerable and (o.rank is None or o.rank > 1))
+    ]
+    return Report(
+        n=len(outcomes),
+        answerable=len(answerable),
+        unanswerable=len(unanswerable),
+        answer_accuracy=answer_accuracy(answers, [o.question.evidence for o in answerable]),
+        recall_at_1=recall_at(ranks, 1),
+        recall_at_3=recall_at(ranks, 3),
+        recall_at_5=recall_at(ranks, 5),
+        mrr=mrr(ranks),
+        abstention_accuracy=abstention_accuracy([o.response.answer for o in unanswerable]),
+        false_abstentions=false_abstention_rate(answers),
+        median_answer_words=float(statistics.median(lengths)) if lengths else 0.0,
+        latency_p50_ms=_percentile(latencies, 50),
+        latency_p95_ms=_percentile(latencies, 95),
+        by_kind={k: sum(v) / len(v) for k, v in kinds.items()},
+        failures=failures,
+    )
+
+
+def fit_abstention(
+    signals: Sequence[Signals], answerable: Sequence[bool], max_false_abstention: float = 0.03
+) -> AbstentionModel:
+    """Fit the logistic confidence on (signals, answerable) pairs and choose its threshold."""
+    x = np.stack([s.vector() for s in signals])
+    y = np.asarray(answerable, dtype=np.float64)
+    weights = fit_logistic(x, y)
+    provisional = AbstentionModel(tuple(float(w) for w in weights))
+    conf = np.array([provisional.confidence(s) for s in signals])
+    return AbstentionModel(provisional.weights, pick_threshold(conf, y, max_false_abstention))
+
+
+def write_outputs(report: Report, out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(report.to_json(), encoding="utf-8")

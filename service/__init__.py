@@ -1,0 +1,1 @@
+"""kbqa service: hybrid retrieval, extractive answers with citations, HTTP API and CLI."""

@@ -1,0 +1,75 @@
+"""Whether the knowledge base answers a question, as a confidence in [0, 1].
+
+Several weak signals, combined by a logistic model fitted on the eval set (`kbqa eval --fit`):
+how well the best span and passage match (dense), how much of the question's IDF-weighted
+vocabulary the best span's passage contains, how much of it the corpus knows at all, and the
+margin to the runner-up passage. A question is answered when confidence >= threshold."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+FEATURES = ("span_similarity", "passage_dense", "span_coverage", "corpus_coverage", "passage_margin", "bias")
+
+
+@dataclass(frozen=True)
+class Signals:
+    span_similarity: float
+    passage_dense: float
+    span_coverage: float
+    corpus_coverage: float
+    passage_margin: float
+
+    def vector(self) -> np.ndarray:
+        return np.array([*asdict(self).values(), 1.0], dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class AbstentionModel:
+    weights: tuple[float, ...]
+    threshold: float = 0.5
+
+    def confidence(self, signals: Signals) -> float:
+        z = float(np.dot(np.asarray(self.weights), signals.vector()))
+        return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
+
+    def to_json(self) -> str:
+        return json.dumps({"features": FEATURES, "weights": list(self.weights), "threshold": self.threshold}, indent=2)
+
+    @classmethod
+    def from_file(cls, path: Path) -> AbstentionModel:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if tuple(data.get("features", ())) != FEATURES:
+            raise ValueError(f"{path} was fitted for features {data.get('features')}, expected {FEATURES}")
+        return cls(tuple(float(w) for w in data["weights"]), float(data["threshold"]))
+
+
+DEFAULT_MODEL_PATH = Path(__file__).with_name("abstention.json")
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 0.1, steps: int = 50) -> np.ndarray:
+    """L2-regularised logistic regression by Newton's method (the bias column is not penalised)."""
+    w = np.zeros(x.shape[1])
+    reg = np.full(x.shape[1], l2)
+    reg[-1] = 0.0
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-np.clip(x @ w, -40, 40)))
+        grad = x.T @ (p - y) + reg * w
+        hess = (x * (p * (1 - p))[:, None]).T @ x + np.diag(reg) + 1e-9 * np.eye(x.shape[1])
+        w -= np.linalg.solve(hess, grad)
+    return w
+
+
+def pick_threshold(conf: np.ndarray, answerable: np.ndarray, max_false_abstention: float = 0.03) -> float:
+    """The highest threshold that wrongly declines at most `max_false_abstention` of answerable
+    questions: declining real questions costs users more than answering an odd one."""
+    answerable_conf = np.sort(conf[answerable.astype(bool)])
+    if answerable_conf.size == 0:
+        return 0.5
+    allowed = int(math.floor(max_false_abstention * answerable_conf.size))
+    return float(answerable_conf[allowed]) - 1e-6

@@ -1,0 +1,143 @@
+"""The HTTP app. `create_app(settings)` builds it; its lifespan loads the model and the index once.
+Routes only parse, call the knowledge base and format; domain errors become HTTP errors here."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+
+from indexer.embedding import Embedder, SentenceTransformerEmbedder
+from indexer.errors import KbqaError
+from service.api_models import (
+    MAX_TOP_K,
+    AskRequest,
+    AskResponse,
+    DocumentResponse,
+    ErrorResponse,
+    ReadyResponse,
+    SearchResponse,
+)
+from service.config import Settings
+from service.deps import KnowledgeBaseDep, SettingsDep
+from service.engine import KnowledgeBase, Tuning
+from service.errors import DocumentNotFound
+
+log = logging.getLogger("kbqa")
+
+EmbedderFactory = Callable[[Settings], Embedder]
+
+
+def default_embedder(settings: Settings) -> Embedder:
+    return SentenceTransformerEmbedder(settings.model)
+
+
+def load_knowledge_base(settings: Settings, embedder: Embedder) -> KnowledgeBase:
+    tuning = Tuning(search_depth=settings.search_depth, answer_passages=settings.answer_passages)
+    return KnowledgeBase.load(settings.index_dir, embedder, settings.abstention_model, tuning)
+
+
+def create_app(settings: Settings | None = None, *, embedder_factory: EmbedderFactory = default_embedder) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings = settings
+        app.state.kb = None
+        app.state.load_error = None
+        try:
+            app.state.kb = load_knowledge_base(settings, embedder_factory(settings))
+        except KbqaError as exc:
+            # Stay up so /healthz and /readyz can say what is wrong; every query answers 503.
+            app.state.load_error = str(exc)
+            log.error("index not loaded: %s", exc)
+        yield
+        app.state.kb = None
+
+    app = FastAPI(
+        title="kbqa",
+        version="0.1.0",
+        summary="Answers questions from a knowledge base with verbatim, cited excerpts.",
+        lifespan=lifespan,
+        responses={422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}},
+    )
+    app.state.settings = settings
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type"],
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+            for e in exc.errors()
+        ]
+        return JSONResponse(status_code=422, content={"detail": errors})
+
+    @app.exception_handler(DocumentNotFound)
+    async def _not_found(_: Request, exc: DocumentNotFound) -> JSONResponse:
+        return JSONResponse(status_code=404, content={"detail": str(exc)})
+
+    @app.post("/ask", response_model=AskResponse, tags=["answers"])
+    def ask(body: AskRequest, kb: KnowledgeBaseDep, cfg: SettingsDep) -> AskResponse:
+        """Answer a question with a verbatim span and the passages it came from, or decline."""
+        _check_length(body.question, cfg)
+        return kb.ask(body.question.strip(), min(body.top_k, cfg.max_top_k))
+
+    @app.get("/search", response_model=SearchResponse, tags=["answers"])
+    def search(
+        kb: KnowledgeBaseDep,
+        cfg: SettingsDep,
+        q: Annotated[str, Query(min_length=1, description="Search text.")],
+        k: Annotated[int, Query(ge=1, le=MAX_TOP_K, description=f"Results (1-{MAX_TOP_K}).")] = 8,
+    ) -> SearchResponse:
+        """Ranked passages for search-as-you-type."""
+        if not q.strip():
+            raise _unprocessable(["query", "q"], "q must not be empty or whitespace")
+        _check_length(q, cfg, field="q", where="query")
+        return kb.search(q.strip(), k)
+
+    @app.get("/documents/{doc_id}", response_model=DocumentResponse, tags=["documents"])
+    def document(doc_id: str, kb: KnowledgeBaseDep) -> DocumentResponse:
+        """The original text that citation offsets point into."""
+        doc = kb.document(doc_id)
+        return DocumentResponse(doc_id=doc.doc_id, title=doc.title, path=doc.path, meta=doc.meta, text=doc.text)
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, str]:
+        """The process is alive."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", response_model=ReadyResponse, tags=["ops"], responses={503: {"model": ReadyResponse}})
+    def readyz(request: Request) -> JSONResponse:
+        """200 with the index manifest when the index is loaded, 503 with the reason otherwise."""
+        kb: KnowledgeBase | None = getattr(request.app.state, "kb", None)
+        if kb is None:
+            detail = getattr(request.app.state, "load_error", None) or "starting"
+            return JSONResponse(status_code=503, content=ReadyResponse(status="unavailable", detail=detail).model_dump())
+        summary = {k: v for k, v in kb.manifest.items() if k != "files"}
+        return JSONResponse(content=ReadyResponse(status="ready", manifest=summary).model_dump())
+
+    return app
+
+
+
+def _unprocessable(loc: list[str], msg: str) -> RequestValidationError:
+    return RequestValidationError([{"loc": tuple(loc), "msg": msg, "type": "value_error"}])
+
+
+def _check_length(text: str, cfg: Settings, field: str = "question", where: str = "body") -> None:
+    if len(text) > cfg.max_question_chars:
+        raise _unprocessable(
+            [where, field], f"{field} is {len(text)} characters; the limit is {cfg.max_question_chars}"
+        )

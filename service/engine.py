@@ -1,0 +1,200 @@
+"""The question-answering pipeline over a loaded index: retrieve passages, select an answer span,
+decide whether to abstain, and build citations. `KnowledgeBase` holds the loaded state; the
+scoring it calls lives in retrieval.py, answer.py and abstention.py."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from indexer.build import passage_text
+from indexer.chunking import Candidate
+from indexer.embedding import Embedder
+from indexer.models import Chunk, Document
+from indexer.store import IndexData, read_index
+from indexer.text import word_count
+from service.abstention import DEFAULT_MODEL_PATH, AbstentionModel, Signals
+from service.answer import AnswerWeights, SpanFeatures, best_index, span_score
+from service.api_models import AskResponse, Citation, SearchResponse
+from service.errors import DocumentNotFound, IndexMismatch
+from service.lexical import Analyzer, LexicalIndex
+from service.retrieval import FusionWeights, PassageScores, candidate_rows, fuse
+
+
+@dataclass(frozen=True)
+class Tuning:
+    fusion: FusionWeights = FusionWeights()
+    answer: AnswerWeights = AnswerWeights()
+    search_depth: int = 50
+    answer_passages: int = 4
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The chosen span and the signals the abstention model reads."""
+
+    candidate: Candidate | None
+    signals: Signals
+
+
+class KnowledgeBase:
+    def __init__(
+        self, data: IndexData, embedder: Embedder, abstention: AbstentionModel, tuning: Tuning | None = None
+    ) -> None:
+        _check_compatible(data, embedder)
+        self.data = data
+        self.embedder = embedder
+        self.abstention = abstention
+        self.tuning = tuning or Tuning()
+        self._docs = {d.doc_id: d for d in data.documents}
+        self._chunks = data.chunks
+        texts = [passage_text(c, self._docs[c.doc_id]) for c in self._chunks]
+        self.analyzer = Analyzer.from_texts([d.text for d in data.documents])
+        self.lexical = LexicalIndex(self.analyzer, texts)
+        self._chunk_terms = [set(self.analyzer.doc_terms(t)) for t in texts]
+        self._passages = faiss.IndexFlatIP(data.passage_vectors.shape[1])
+        self._passages.add(data.passage_vectors)
+        self._by_chunk: dict[int, list[int]] = defaultdict(list)
+        for row, cand in enumerate(data.candidates):
+            self._by_chunk[cand.chunk_id].append(row)
+
+    @classmethod
+    def load(cls, index_dir: Path, embedder: Embedder, abstention_path: Path | None = None,
+             tuning: Tuning | None = None) -> KnowledgeBase:
+        model = AbstentionModel.from_file(abstention_path or DEFAULT_MODEL_PATH)
+        return cls(read_index(index_dir), embedder, model, tuning)
+
+    @property
+    def manifest(self) -> dict[str, object]:
+        return self.data.manifest
+
+    def document(self, doc_id: str) -> Document:
+        try:
+            return self._docs[doc_id]
+        except KeyError:
+            raise DocumentNotFound(doc_id) from None
+
+    # -- retrieval ---------------------------------------------------------------------------
+
+    def _rank(self, question: str) -> tuple[PassageScores, list[str], np.ndarray]:
+        terms = self.analyzer.query_terms(question)
+        vector = self.embedder.embed([self.analyzer.rewrite(question) or question])[0]
+        depth = min(self.tuning.search_depth, len(self._chunks))
+        _, dense_rows = self._passages.search(vector[None, :], depth)
+        bm25 = self.lexical.scores(terms)
+        rows = candidate_rows(dense_rows[0][dense_rows[0] >= 0], bm25, depth)
+        dense = self.data.passage_vectors[rows] @ vector
+        context = self.data.context_vectors[rows] @ vector
+        return fuse(rows, dense, context, bm25, self.tuning.fusion), terms, vector
+
+    def search(self, query: str, k: int) -> SearchResponse:
+        started = time.perf_counter()
+        ranked, _, _ = self._rank(query)
+        results = [self._citation(int(r), float(s)) for r, s in zip(ranked.rows[:k], ranked.fused[:k], strict=True)]
+        return SearchResponse(query=query, results=results, took_ms=_ms(started))
+
+    # -- answering ---------------------------------------------------------------------------
+
+    def select(self, ranked: PassageScores, terms: list[str], vector: np.ndarray) -> Selection:
+        w = self.tuning.answer
+        top = min(self.tuning.answer_passages, ranked.rows.size)
+        rows: list[int] = []
+        passage_of: list[float] = []
+        for i in range(top):
+            chunk_rows = self._by_chunk.get(int(ranked.rows[i]), [])
+            rows.extend(chunk_rows)
+            passage_of.extend([float(ranked.fused[i])] * len(chunk_rows))
+        features: list[SpanFeatures] = []
+        coverages: list[float] = []
+        if rows:
+            sims = self.data.candidate_vectors[rows] @ vector
+            for row, sim, passage in zip(rows, sims, passage_of, strict=True):
+                cand = self.data.candidates[row]
+                chunk = self._chunks[cand.chunk_id]
+                span = self._docs[chunk.doc_id].text[cand.start : cand.end]
+                span_terms = set(self.analyzer.doc_terms(span)) | set(self.analyzer.doc_terms(chunk.context))
+                coverage = self.lexical.coverage(terms, span_terms)
+                coverages.append(coverage)
+                features.append(SpanFeatures(float(sim), passage, coverage, word_count(span)))
+        scores = np.array([span_score(f, w) for f in features])
+        best = best_index(scores)
+        known = [t for t in set(terms) if self.lexical.known(t)]
+        corpus_coverage = self.lexical.coverage(terms, set(known)) if terms else 0.0
+        margin = float(ranked.fused[0] - ranked.fused[1]) if ranked.fused.size > 1 else float(ranked.fused[0]) if ranked.fused.size else 0.0
+        signals = Signals(
+            span_similarity=features[best].similarity if best >= 0 else 0.0,
+            passage_dense=float(ranked.dense[0]) if ranked.dense.size else 0.0,
+            span_coverage=coverages[best] if best >= 0 else 0.0,
+            corpus_coverage=corpus_coverage,
+            passage_margin=margin,
+        )
+        return Selection(self.data.candidates[rows[best]] if best >= 0 else None, signals)
+
+    def ask_detailed(self, question: str, top_k: int) -> tuple[AskResponse, Selection]:
+        started = time.perf_counter()
+        ranked, terms, vector = self._rank(question)
+        selection = self.select(ranked, terms, vector)
+        confidence = self.abstention.confidence(selection.signals) if terms else 0.0
+        cand = selection.candidate
+        answered = cand is not None and confidence >= self.abstention.threshold
+        order = [int(r) for r in ranked.rows]
+        scores = {int(r): float(s) for r, s in zip(ranked.rows, ranked.fused, strict=True)}
+        if answered and cand is not None:
+            order.remove(cand.chunk_id)
+            order.insert(0, cand.chunk_id)
+        citations = [self._citation(r, scores[r]) for r in order[:top_k]]
+        answer: str | None = None
+        reason: str | None = None
+        if answered and cand is not None:
+            first = citations[0]
+            first.highlight = (cand.start - first.start, cand.end - first.start)
+            answer = first.excerpt[first.highlight[0] : first.highlight[1]]
+        elif not terms:
+            reason = "The question has no content words to look up; ask about a topic."
+        else:
+            reason = (
+                f"The knowledge base does not appear to answer this question (confidence {confidence:.2f} "
+                f"is below {self.abstention.threshold:.2f}); the closest passages are cited as related."
+            )
+        response = AskResponse(
+            question=question, answer=answer, confidence=round(confidence, 4), reason=reason,
+            citations=citations, took_ms=_ms(started),
+        )
+        return response, selection
+
+    def ask(self, question: str, top_k: int) -> AskResponse:
+        return self.ask_detailed(question, top_k)[0]
+
+    def _citation(self, row: int, score: float) -> Citation:
+        chunk: Chunk = self._chunks[row]
+        doc = self._docs[chunk.doc_id]
+        return Citation(
+            doc_id=doc.doc_id, title=doc.title, section=" > ".join(chunk.section),
+            excerpt=doc.text[chunk.start : chunk.end], start=chunk.start, end=chunk.end,
+            highlight=None, score=round(score, 4),
+        )
+
+
+def _check_compatible(data: IndexData, embedder: Embedder) -> None:
+    model = data.manifest.get("model", {})
+    if model.get("dimension") != embedder.dimension:
+        raise IndexMismatch(
+            f"index vectors have dimension {model.get('dimension')}, model {embedder.model_id} gives "
+            f"{embedder.dimension}; rebuild the index with this model"
+        )
+    if model.get("id") != embedder.model_id or (
+        model.get("weights_sha256") and embedder.weights_sha256 and model["weights_sha256"] != embedder.weights_sha256
+    ):
+        raise IndexMismatch(
+            f"index was built with model {model.get('id')} ({model.get('weights_sha256')}), the service "
+            f"loaded {embedder.model_id} ({embedder.weights_sha256}); rebuild the index or configure KBQA_MODEL"
+        )
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)

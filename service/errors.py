@@ -1,0 +1,17 @@
+"""Typed domain errors of the service; the HTTP app and the CLI translate them at the edge."""
+
+from indexer.errors import KbqaError
+
+
+class DocumentNotFound(KbqaError):
+    def __init__(self, doc_id: str) -> None:
+        super().__init__(f"no document with id {doc_id!r}")
+        self.doc_id = doc_id
+
+
+class InvalidQuestion(KbqaError):
+    """A question that passed type checks but cannot be asked (e.g. too long)."""
+
+
+class IndexMismatch(KbqaError):
+    """The index was built with another model or dimension than the one loaded."""

@@ -1,0 +1,137 @@
+"""Lexical matching: an analyzer (stemming, typo repair against the corpus vocabulary, acronyms
+learned from the corpus) and BM25 over passages via bm25s."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import bm25s
+import numpy as np
+import Stemmer
+from rapidfuzz import fuzz, process
+
+from indexer.text import STOPWORDS, normalize, tokens
+
+# "Chief Revenue Officer (CRO)": capitalised words followed by their initials in parentheses.
+_ACRONYM = re.compile(r"((?:[A-Z][\w-]*\s+(?:of\s+|and\s+|&\s+)?){1,6})\(([A-Z][A-Za-z]{1,7})\)")
+# "CMO (Chief Marketing Officer)": the reverse order.
+_ACRONYM_FIRST = re.compile(r"\b([A-Z][A-Za-z]{1,7})\s+\(((?:[A-Z][\w-]*\s*(?:of\s+|and\s+|&\s+)?){1,6})\)")
+MIN_TYPO_LENGTH = 4
+TYPO_SCORE_CUTOFF = 84.0
+
+
+def find_acronyms(texts: Iterable[str]) -> dict[str, str]:
+    """Acronym -> expansion pairs defined in the texts, e.g. {"cro": "chief revenue officer"}.
+    An expansion is accepted only when the initials of its last words spell the acronym."""
+    found: dict[str, Counter[str]] = {}
+    for text in texts:
+        text = normalize(text)
+        pairs = [(m.group(2), m.group(1)) for m in _ACRONYM.finditer(text)]
+        pairs += [(m.group(1), m.group(2)) for m in _ACRONYM_FIRST.finditer(text)]
+        for acronym, long_form in pairs:
+            words = [w for w in long_form.split() if w.lower() not in ("of", "and", "&")]
+            letters = [c for c in acronym if c.isupper()]
+            n = len(letters)
+            if n < 2 or len(words) < n:
+                continue
+            tail = words[-n:]
+            if [w[0].upper() for w in tail] == letters:
+                found.setdefault(acronym.lower(), Counter())[" ".join(tail).lower()] += 1
+    return {acr: counts.most_common(1)[0][0] for acr, counts in found.items()}
+
+
+@dataclass
+class Analyzer:
+    """Turns text into matching terms. Built from the corpus so typo repair only proposes words
+    the knowledge base actually contains."""
+
+    vocabulary: Counter[str]
+    acronyms: dict[str, str]
+    stemmer: Stemmer.Stemmer = field(default_factory=lambda: Stemmer.Stemmer("english"))
+
+    @classmethod
+    def from_texts(cls, texts: Sequence[str]) -> Analyzer:
+        vocabulary: Counter[str] = Counter()
+        for text in texts:
+            vocabulary.update(tokens(text))
+        return cls(vocabulary, find_acronyms(texts))
+
+    def _stem(self, words: Iterable[str]) -> list[str]:
+        return [str(s) for s in self.stemmer.stemWords(list(words))]
+
+    def repair(self, word: str) -> str:
+        """The closest corpus word for an unknown word ("challanges" -> "challenges")."""
+        if word in self.vocabulary or len(word) < MIN_TYPO_LENGTH or word.isdigit():
+            return word
+        best = process.extractOne(word, self.vocabulary.keys(), scorer=fuzz.ratio, score_cutoff=TYPO_SCORE_CUTOFF)
+        return str(best[0]) if best is not None else word
+
+    def query_words(self, question: str) -> list[str]:
+        """Content words of a question, typo-repaired."""
+        return [self.repair(w) for w in tokens(question) if w not in STOPWORDS]
+
+    def expand(self, words: Sequence[str]) -> list[str]:
+        """Add acronym expansions and the acronyms of spelled-out names, both ways."""
+        out = list(words)
+        joined = " ".join(words)
+        for acronym, expansion in self.acronyms.items():
+            if acronym in words or acronym + "s" in words:
+                out.extend(w for w in expansion.split() if w not in STOPWORDS)
+            elif f" {expansion} " in f" {joined} ":
+                out.append(acronym)
+        return out
+
+    def query_terms(self, question: str) -> list[str]:
+        return self._stem(self.expand(self.query_words(question)))
+
+    def doc_terms(self, text: str) -> list[str]:
+        return self._stem(w for w in tokens(text) if w not in STOPWORDS)
+
+    def rewrite(self, question: str) -> str:
+        """The question with typos repaired and acronyms spelled out, for the dense model."""
+        words = tokens(question)
+        repaired = [self.repair(w) if w not in STOPWORDS else w for w in words]
+        extra = [self.acronyms[w.rstrip("s")] for w in repaired if w.rstrip("s") in self.acronyms]
+        text = " ".join(repaired)
+        return f"{text} ({'; '.join(dict.fromkeys(extra))})" if extra else text
+
+
+class LexicalIndex:
+    """BM25 over passage texts, plus IDF for weighting how much of a question a text covers."""
+
+    def __init__(self, analyzer: Analyzer, texts: Sequence[str]) -> None:
+        self.analyzer = analyzer
+        docs = [analyzer.doc_terms(t) for t in texts]
+        self._bm25 = bm25s.BM25()
+        self._bm25.index([d or ["\u2205"] for d in docs], show_progress=False)
+        df: Counter[str] = Counter()
+        for d in docs:
+            df.update(set(d))
+        n = max(len(docs), 1)
+        self._idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
+        self._max_idf = math.log(1 + (n + 0.5) / 0.5)
+        self.n = len(docs)
+
+    def scores(self, terms: Sequence[str]) -> np.ndarray:
+        if not terms or self.n == 0:
+            return np.zeros(self.n, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(list(terms)), dtype=np.float32)
+
+    def idf(self, term: str) -> float:
+        """Unknown terms weigh most: a question about something absent should count it."""
+        return self._idf.get(term, self._max_idf)
+
+    def known(self, term: str) -> bool:
+        return term in self._idf
+
+    def coverage(self, terms: Sequence[str], text_terms: set[str]) -> float:
+        """IDF-weighted share of the (distinct) question terms found in a text."""
+        distinct = set(terms)
+        total = sum(self.idf(t) for t in distinct)
+        if total == 0:
+            return 0.0
+        return sum(self.idf(t) for t in distinct if t in text_terms) / total
