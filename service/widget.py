@@ -1,0 +1,185 @@
+"""Routes of the embeddable search widget: the demo home page (`/`), the widget script
+(`/widget.js`) and the source view (`/documents/{doc_id}/view`) that shows a whole article with a
+cited range highlighted and scrolled into view.
+
+The source view renders the document as text: every character of it is HTML-escaped, the
+highlight is placed from the character offsets, and the page carries a Content-Security-Policy
+that only allows its own nonce-tagged style and script, so an article containing markup stays
+inert even if escaping were ever skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse
+
+from service.deps import KnowledgeBaseDep
+from service.errors import DocumentNotFound
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+JS_MEDIA_TYPE = "text/javascript; charset=utf-8"
+CITED_ID = "kb-cited"
+
+router = APIRouter(tags=["widget"])
+
+
+@lru_cache(maxsize=8)
+def _asset(name: str) -> tuple[bytes, str]:
+    """The bytes of a file in service/static and a strong ETag for them (read once)."""
+    data = (STATIC_DIR / name).read_bytes()
+    return data, '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
+
+
+def _base_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+@router.get("/", response_class=HTMLResponse, summary="Demo intranet page with the widget embedded")
+def home(request: Request) -> HTMLResponse:
+    """A small intranet-style page with `<kb-search>` embedded and the snippet to embed it."""
+    page, _ = _asset("index.html")
+    body = page.decode("utf-8").replace("{{BASE_URL}}", html.escape(_base_url(request), quote=True))
+    return HTMLResponse(body, headers={"Cache-Control": "no-cache"})
+
+
+@router.get(
+    "/widget.js",
+    response_class=Response,
+    summary="The <kb-search> web component",
+    responses={200: {"content": {"text/javascript": {}}}, 304: {"description": "Not modified"}},
+)
+def widget_js(request: Request) -> Response:
+    """The self-contained widget script. Revalidated on every use (ETag), so pages pick up a new
+    version of the service at once; loading it cross-origin needs no CORS (it is a plain script)."""
+    data, etag = _asset("widget.js")
+    headers = {"ETag": etag, "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
+    if etag in {t.strip() for t in request.headers.get("if-none-match", "").split(",")}:
+        return Response(status_code=304, headers=headers)
+    return Response(content=data, media_type=JS_MEDIA_TYPE, headers=headers)
+
+
+def _invalid(field: str, msg: str) -> RequestValidationError:
+    # Same shape as every other 422 of the API: {"detail": [{"loc", "msg", "type"}]}.
+    return RequestValidationError([{"loc": ("query", field), "msg": msg, "type": "value_error"}])
+
+
+def _check_range(start: int | None, end: int | None, length: int) -> tuple[int, int] | None:
+    if start is None and end is None:
+        return None
+    if start is None or end is None:
+        missing = "start" if start is None else "end"
+        raise _invalid(missing, "start and end must be given together")
+    if start > end:
+        raise _invalid("start", f"start ({start}) must not be greater than end ({end})")
+    if end > length:
+        raise _invalid("end", f"end ({end}) is beyond the end of the document ({length} characters)")
+    return start, end
+
+
+@router.get(
+    "/documents/{doc_id}/view",
+    response_class=HTMLResponse,
+    summary="A whole article with a cited range highlighted",
+    responses={404: {"description": "No document with this id"}, 422: {"description": "Bad range"}},
+)
+def document_view(
+    doc_id: str,
+    kb: KnowledgeBaseDep,
+    start: Annotated[int | None, Query(ge=0, description="First character of the cited range.")] = None,
+    end: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            description="End of the cited range (exclusive); offsets count code points, as in citations.",
+        ),
+    ] = None,
+) -> HTMLResponse:
+    """The article as text, the range [start, end) highlighted and scrolled into view."""
+    try:
+        doc = kb.document(doc_id)
+    except DocumentNotFound as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from exc
+    text: str = doc.text
+    cited = _check_range(start, end, len(text))
+    nonce = secrets.token_urlsafe(16)
+    page = render_view(doc.doc_id, doc.title or doc.doc_id, text, cited, nonce)
+    csp = (
+        f"default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; "
+        "img-src 'none'; base-uri 'none'; form-action 'none'"
+    )
+    return HTMLResponse(
+        page,
+        headers={
+            "Content-Security-Policy": csp,
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+        },
+    )
+
+
+VIEW_CSS = """
+:root { color-scheme: light dark; --bg: #fff; --fg: #1a1f26; --muted: #56606b; --border: #d3d9e0;
+  --mark: #b9e8c6; --mark-fg: #0b2914; --mark-ring: #137333; --accent: #0b57d0; }
+@media (prefers-color-scheme: dark) {
+  :root { --bg: #171b21; --fg: #e5eaf0; --muted: #9ea8b4; --border: #3a434e;
+    --mark: #1f5a31; --mark-fg: #e3ffe9; --mark-ring: #6fd38b; --accent: #7fb0ff; }
+}
+* { box-sizing: border-box; }
+body { margin: 0; background: var(--bg); color: var(--fg);
+  font: 16px/1.6 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; }
+header { border-bottom: 1px solid var(--border); padding: 10px 16px; font-size: 0.9em; color: var(--muted); }
+header a, .meta a { color: var(--accent); }
+main { max-width: 46rem; margin: 0 auto; padding: 16px; }
+h1 { font-size: 1.5em; line-height: 1.25; margin: 8px 0; overflow-wrap: anywhere; }
+.meta { color: var(--muted); font-size: 0.9em; margin: 0 0 16px; }
+.doc { white-space: pre-wrap; overflow-wrap: anywhere; margin: 0; }
+mark { background: var(--mark); color: var(--mark-fg); border-radius: 3px;
+  box-shadow: 0 0 0 2px var(--mark-ring); scroll-margin: 30vh; }
+mark:focus { outline: 3px solid var(--accent); outline-offset: 3px; }
+"""
+
+# Runs under the page's nonce: centres the cited range (the #kb-cited fragment alone would put it
+# at the very top) and moves keyboard focus there.
+VIEW_JS = (
+    f'(function(){{var m=document.getElementById("{CITED_ID}");'
+    'if(m){m.scrollIntoView({block:"center"});m.focus({preventScroll:true});}})();'
+)
+
+
+def render_view(doc_id: str, title: str, text: str, cited: tuple[int, int] | None, nonce: str) -> str:
+    """The view page. Every piece of document text goes through html.escape; the only markup is
+    ours, placed at the offsets."""
+    esc = html.escape
+    if cited is None:
+        body = esc(text)
+        meta = f"Document <code>{esc(doc_id)}</code>, {len(text)} characters."
+    else:
+        s, e = cited
+        body = (
+            f'{esc(text[:s])}<mark id="{CITED_ID}" tabindex="-1" aria-label="Cited passage">'
+            f"{esc(text[s:e])}</mark>{esc(text[e:])}"
+        )
+        meta = (
+            f"The cited passage (characters {s}&ndash;{e}) is highlighted. "
+            f'<a href="#{CITED_ID}">Jump to it</a>.'
+        )
+    return (
+        "<!doctype html>\n"
+        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{esc(title)} · Knowledge base</title>\n"
+        f'<style nonce="{nonce}">{VIEW_CSS}</style>\n</head>\n<body>\n'
+        '<header><a href="/">Knowledge base</a> › source</header>\n'
+        f'<main>\n<h1>{esc(title)}</h1>\n<p class="meta">{meta}</p>\n'
+        f'<article class="doc" aria-label="{esc(title)}">{body}</article>\n</main>\n'
+        f'<script nonce="{nonce}">{VIEW_JS}</script>\n'
+        "</body>\n</html>\n"
+    )
