@@ -21,7 +21,6 @@ from eval.measures import (
     mrr,
     recall_at,
 )
-from indexer.corpus import doc_id_for
 from indexer.text import word_count
 from service.abstention import AbstentionModel, Signals, fit_logistic, pick_threshold
 from service.api_models import AskResponse
@@ -62,7 +61,10 @@ class Report:
         rows = [
             ("questions (answerable / unanswerable)", f"{self.n} ({self.answerable} / {self.unanswerable})"),
             ("answer accuracy", f"{self.answer_accuracy:.3f}"),
-            ("recall@1 / @3 / @5", f"{self.recall_at_1:.3f} / {self.recall_at_3:.3f} / {self.recall_at_5:.3f}"),
+            (
+                "recall@1 / @3 / @5",
+                f"{self.recall_at_1:.3f} / {self.recall_at_3:.3f} / {self.recall_at_5:.3f}",
+            ),
             ("MRR", f"{self.mrr:.3f}"),
             ("abstention accuracy", f"{self.abstention_accuracy:.3f}"),
             ("false abstentions", f"{self.false_abstentions:.3f}"),
@@ -82,7 +84,7 @@ def run(questions: Sequence[EvalQuestion], ask: Asker) -> list[Outcome]:
         correct = response.answer is None
         if q.answerable and q.source is not None:
             cited = [(c.doc_id, c.excerpt) for c in response.citations]
-            rank = first_relevant_rank(cited, doc_id_for(q.source), q.evidence)
+            rank = first_relevant_rank(cited, q.evidence)
             correct = matches_evidence(response.answer, q.evidence)
         outcomes.append(Outcome(q, response, rank, correct))
     return outcomes

@@ -14,7 +14,7 @@ from indexer.chunking import Candidate, ChunkingParams, candidates_for, chunk_do
 from indexer.cleaning import clean_lines
 from indexer.corpus import read_corpus
 from indexer.embedding import Embedder
-from indexer.models import Chunk, Document
+from indexer.models import Chunk, Document, UnitKind
 from indexer.store import IndexData, make_manifest, write_index
 from indexer.structure import parse_blocks, title_from_lines
 
@@ -29,7 +29,7 @@ class Prepared:
 def passage_text(chunk: Chunk, document: Document) -> str:
     """What is embedded and BM25-indexed for a passage: title and context, then its own text."""
     head = " > ".join(p for p in (document.title, chunk.context) if p)
-    return f"{head}\n{document.text[chunk.start:chunk.end]}"
+    return f"{head}\n{document.text[chunk.start : chunk.end]}"
 
 
 def context_text(chunk: Chunk, document: Document) -> str:
@@ -37,7 +37,18 @@ def context_text(chunk: Chunk, document: Document) -> str:
     return chunk.context or document.title
 
 
-def prepare_document(document: Document, params: ChunkingParams, first_id: int) -> tuple[Document, list[Chunk]]:
+def candidate_text(candidate: Candidate, chunk: Chunk, docs: dict[str, Document]) -> str:
+    """What is embedded for an answer span. List items, table rows and FAQ answers mean little
+    without what introduces them, so they are embedded after their lead-in or question; prose
+    sentences stand alone, so sentences of one section stay distinguishable."""
+    span = docs[chunk.doc_id].text[candidate.start : candidate.end]
+    introduced = chunk.units[candidate.first].kind is not UnitKind.SENTENCE or chunk.kind == "faq"
+    return f"{chunk.context}: {span}" if introduced and chunk.context else span
+
+
+def prepare_document(
+    document: Document, params: ChunkingParams, first_id: int
+) -> tuple[Document, list[Chunk]]:
     lines = clean_lines(document.text)
     title = document.title or title_from_lines(lines) or Path(document.path).stem
     blocks = parse_blocks(document.text, lines, title)
@@ -63,7 +74,7 @@ def embed_prepared(prepared: Prepared, embedder: Embedder, *, progress: bool = F
     chunk_by_id = {c.chunk_id: c for c in prepared.chunks}
     passages = [passage_text(c, docs[c.doc_id]) for c in prepared.chunks]
     contexts = [context_text(c, docs[c.doc_id]) for c in prepared.chunks]
-    candidate_texts = [docs[chunk_by_id[c.chunk_id].doc_id].text[c.start : c.end] for c in prepared.candidates]
+    candidate_texts = [candidate_text(c, chunk_by_id[c.chunk_id], docs) for c in prepared.candidates]
     # One call, so the progress bar covers the whole corpus.
     vectors = embedder.embed([*passages, *contexts, *candidate_texts], progress=progress)
     n = len(passages)
@@ -78,7 +89,12 @@ def embed_prepared(prepared: Prepared, embedder: Embedder, *, progress: bool = F
 
 
 def build_index(
-    corpus: Path, out: Path, embedder: Embedder, params: ChunkingParams | None = None, *, progress: bool = False
+    corpus: Path,
+    out: Path,
+    embedder: Embedder,
+    params: ChunkingParams | None = None,
+    *,
+    progress: bool = False,
 ) -> dict[str, Any]:
     params = params or ChunkingParams()
     data = embed_prepared(prepare(corpus, params), embedder, progress=progress)

@@ -11,7 +11,7 @@ shape of web pages, not about any particular article:
 - fragments: short lines that start in lower case, and lines cut off after a function word
   (truncated paragraphs, split-up banner text);
 - islands: a line whose neighbours on both sides are noise is noise too (the one sentence left
-  inside an ad block or a comment form).
+  inside an ad block or a comment form), and so is a short stray last line after noise.
 """
 
 from __future__ import annotations
@@ -124,6 +124,11 @@ def _overlapping(starts: list[int]) -> bool:
     return any(b - a < 2 for a, b in zip(starts, starts[1:], strict=False))
 
 
+def _stray(text: str) -> bool:
+    """A last line after noise is noise too when it is no sentence (a stray byline or label)."""
+    return len(text.split()) <= 4 and text[-1] not in ".!?"
+
+
 def clean_lines(text: str) -> list[Line]:
     """All non-blank lines of `text`, each marked as content or noise."""
     lines = split_lines(text)
@@ -141,7 +146,10 @@ def clean_lines(text: str) -> list[Line]:
         if i not in reasons
         and k > 0
         and visible[k - 1] in reasons
-        and (k + 1 == len(visible) or visible[k + 1] in reasons)
+        and (
+            (k + 1 == len(visible) and _stray(lines[i].text))
+            or (k + 1 < len(visible) and visible[k + 1] in reasons)
+        )
     ]
     for i in islands:
         reasons[i] = "island"
@@ -157,4 +165,4 @@ def _strip_leading_date(line: Line) -> Line:
     match = _LEADING_DATE.match(line.text)
     if match is None or match.end() >= len(line.text) or len(line.text.split()) < 8:
         return line
-    return Line(line.start + match.end(), line.end, line.text[match.end():], line.gap_before)
+    return Line(line.start + match.end(), line.end, line.text[match.end() :], line.gap_before)

@@ -30,7 +30,7 @@ def read_catalog(folder: Path) -> dict[str, dict[str, str]]:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise CorpusError(f"{path} is not valid JSON: {exc}") from exc
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
-        raise CorpusError(f"{path} must map file names to objects such as {{\"title\": ...}}")
+        raise CorpusError(f'{path} must map file names to objects such as {{"title": ...}}')
     return {name: {k: str(v) for k, v in entry.items()} for name, entry in data.items()}
 
 
@@ -57,7 +57,8 @@ def read_corpus(folder: Path) -> list[tuple[Document, dict[str, str]]]:
         seen.add(doc_id)
         entry = catalog.get(path.name, {})
         meta = {k: v for k, v in entry.items() if k != "title"}
-        document = Document(doc_id, path.name, entry.get("title", ""), text,
-                            hashlib.sha256(raw).hexdigest(), meta)
+        document = Document(
+            doc_id, path.name, entry.get("title", ""), text, hashlib.sha256(raw).hexdigest(), meta
+        )
         out.append((document, entry))
     return out

@@ -51,8 +51,14 @@ def corpus_hash(documents: list[Document]) -> str:
 
 
 def make_manifest(
-    data: IndexData, *, model_id: str, weights_sha256: str | None, dimension: int, params: ChunkingParams,
-    corpus_path: str, kbqa_version: str,
+    data: IndexData,
+    *,
+    model_id: str,
+    weights_sha256: str | None,
+    dimension: int,
+    params: ChunkingParams,
+    corpus_path: str,
+    kbqa_version: str,
 ) -> dict[str, Any]:
     return {
         "format_version": FORMAT_VERSION,
@@ -114,7 +120,10 @@ def write_index(data: IndexData, manifest: dict[str, Any], out: Path) -> None:
     tmp = Path(tempfile.mkdtemp(prefix=f"{out.name}.tmp-", dir=out.parent))
     try:
         _write_files(data, tmp)
-        manifest = {**manifest, "files": {name: sha256_file(tmp / name) for name in (*JSON_FILES, *VECTOR_FILES)}}
+        manifest = {
+            **manifest,
+            "files": {name: sha256_file(tmp / name) for name in (*JSON_FILES, *VECTOR_FILES)},
+        }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         old = out.with_name(f"{out.name}.old-{os.getpid()}")
         if out.exists():
@@ -128,7 +137,14 @@ def write_index(data: IndexData, manifest: dict[str, Any], out: Path) -> None:
 
 def _write_files(data: IndexData, folder: Path) -> None:
     documents = [
-        {"doc_id": d.doc_id, "path": d.path, "title": d.title, "sha256": d.sha256, "meta": d.meta, "text": d.text}
+        {
+            "doc_id": d.doc_id,
+            "path": d.path,
+            "title": d.title,
+            "sha256": d.sha256,
+            "meta": d.meta,
+            "text": d.text,
+        }
         for d in data.documents
     ]
     (folder / "documents.json").write_text(json.dumps(documents, ensure_ascii=False), encoding="utf-8")
@@ -178,11 +194,15 @@ def read_index(folder: Path) -> IndexData:
             Document(d["doc_id"], d["path"], d["title"], d["text"], d["sha256"], dict(d.get("meta", {})))
             for d in json.loads((folder / "documents.json").read_text(encoding="utf-8"))
         ]
-        chunks = [_chunk_from_json(c) for c in json.loads((folder / "chunks.json").read_text(encoding="utf-8"))]
+        chunks = [
+            _chunk_from_json(c) for c in json.loads((folder / "chunks.json").read_text(encoding="utf-8"))
+        ]
         cols = json.loads((folder / "candidates.json").read_text(encoding="utf-8"))
         candidates = [
             Candidate(*row)
-            for row in zip(cols["chunk_id"], cols["first"], cols["last"], cols["start"], cols["end"], strict=True)
+            for row in zip(
+                cols["chunk_id"], cols["first"], cols["last"], cols["start"], cols["end"], strict=True
+            )
         ]
     except (KeyError, TypeError, ValueError) as exc:
         raise IndexLoadError(f"index metadata at {folder} is malformed: {exc}") from exc

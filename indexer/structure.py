@@ -123,7 +123,7 @@ def title_from_lines(lines: list[Line]) -> str | None:
         return None
     first = content[0].text
     if (m := _MD_HEADING.match(first)) is not None:
-        return first[m.end():].strip()
+        return first[m.end() :].strip()
     return first if _heading_like(first) or _question_like(first) else None
 
 
@@ -150,9 +150,7 @@ def parse_blocks(text: str, lines: list[Line], title: str | None) -> list[Block]
                 level = section_level = t.level
                 path = [(lvl, h) for lvl, h in path if lvl < level] + [(level, heading)]
                 kind = BlockKind.HEADING
-            blocks.append(
-                Block(kind, t.content_start, t.line.end, level=level, heading_path=_names(path))
-            )
+            blocks.append(Block(kind, t.content_start, t.line.end, level=level, heading_path=_names(path)))
             i += 1
         elif t.tag == "item":
             j = i
@@ -161,8 +159,14 @@ def parse_blocks(text: str, lines: list[Line], title: str | None) -> list[Block]
             units = tuple(Unit(x.content_start, x.line.end, UnitKind.ITEM) for x in tagged[i:j])
             lead_in = _lead_in(blocks, i, tagged)
             blocks.append(
-                Block(BlockKind.LIST, units[0].start, units[-1].end, units, heading_path=_names(path),
-                      lead_in=lead_in)
+                Block(
+                    BlockKind.LIST,
+                    units[0].start,
+                    units[-1].end,
+                    units,
+                    heading_path=_names(path),
+                    lead_in=lead_in,
+                )
             )
             i = j
         elif t.tag == "row":
@@ -171,8 +175,14 @@ def parse_blocks(text: str, lines: list[Line], title: str | None) -> list[Block]
                 j += 1
             units = tuple(Unit(x.line.start, x.line.end, UnitKind.ROW) for x in tagged[i:j])
             blocks.append(
-                Block(BlockKind.TABLE, units[0].start, units[-1].end, units, heading_path=_names(path),
-                      lead_in=_lead_in(blocks, i, tagged))
+                Block(
+                    BlockKind.TABLE,
+                    units[0].start,
+                    units[-1].end,
+                    units,
+                    heading_path=_names(path),
+                    lead_in=_lead_in(blocks, i, tagged),
+                )
             )
             i = j
         else:

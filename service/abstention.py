@@ -39,7 +39,9 @@ class AbstentionModel:
         return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
 
     def to_json(self) -> str:
-        return json.dumps({"features": FEATURES, "weights": list(self.weights), "threshold": self.threshold}, indent=2)
+        return json.dumps(
+            {"features": FEATURES, "weights": list(self.weights), "threshold": self.threshold}, indent=2
+        )
 
     @classmethod
     def from_file(cls, path: Path) -> AbstentionModel:

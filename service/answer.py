@@ -13,9 +13,11 @@ import numpy as np
 class AnswerWeights:
     similarity: float = 0.5  # cosine(question, span)
     passage: float = 0.3  # fused score of the passage the span sits in
-    coverage: float = 0.35  # IDF-weighted share of question terms in span + its context
-    length_penalty: float = 0.06  # per 10 words beyond `free_words`
+    coverage: float = 0.2  # IDF-weighted share of question terms in span + its context
+    length_penalty: float = 0.03  # per 10 words beyond `free_words`
     free_words: int = 25
+    lead: float = 0.03  # the first sentence of a paragraph or answer usually carries its point
+    novelty: float = 0.1  # share of the span's words the question does not already contain
 
 
 @dataclass(frozen=True)
@@ -24,11 +26,28 @@ class SpanFeatures:
     passage: float
     coverage: float
     words: int
+    lead: bool = False
+    novelty: float = 1.0
 
 
 def span_score(f: SpanFeatures, w: AnswerWeights) -> float:
     overflow = max(0, f.words - w.free_words) / 10
-    return w.similarity * f.similarity + w.passage * f.passage + w.coverage * f.coverage - w.length_penalty * overflow
+    return (
+        w.similarity * f.similarity
+        + w.passage * f.passage
+        + w.coverage * f.coverage
+        + w.lead * f.lead
+        + w.novelty * f.novelty
+        - w.length_penalty * overflow
+    )
+
+
+def novelty(span_terms: list[str], question_terms: set[str]) -> float:
+    """An answer must add something: "The metrics of a CSO and CRO differ" only echoes
+    "CSO vs CRO metrics". Share of the span's content terms that are not in the question."""
+    if not span_terms:
+        return 0.0
+    return sum(t not in question_terms for t in span_terms) / len(span_terms)
 
 
 def best_index(scores: np.ndarray) -> int:

@@ -11,7 +11,9 @@ MAX_TOP_K = 20
 
 
 class AskRequest(BaseModel):
-    question: str = Field(..., description="A question in natural language.", examples=["who outranks the COO?"])
+    question: str = Field(
+        ..., description="A question in natural language.", examples=["who outranks the COO?"]
+    )
     top_k: int = Field(5, ge=1, le=MAX_TOP_K, description=f"How many passages to cite (1-{MAX_TOP_K}).")
 
     model_config = {"extra": "forbid"}
@@ -39,7 +41,9 @@ class Citation(BaseModel):
 
 class AskResponse(BaseModel):
     question: str
-    answer: str | None = Field(description="A verbatim span of the first citation, or null when not answered.")
+    answer: str | None = Field(
+        description="A verbatim span of the first citation, or null when not answered."
+    )
     confidence: float = Field(ge=0.0, le=1.0)
     reason: str | None = Field(None, description="Why there is no answer, when `answer` is null.")
     citations: list[Citation]

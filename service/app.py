@@ -43,7 +43,9 @@ def load_knowledge_base(settings: Settings, embedder: Embedder) -> KnowledgeBase
     return KnowledgeBase.load(settings.index_dir, embedder, settings.abstention_model, tuning)
 
 
-def create_app(settings: Settings | None = None, *, embedder_factory: EmbedderFactory = default_embedder) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, embedder_factory: EmbedderFactory = default_embedder
+) -> FastAPI:
     settings = settings or Settings()
 
     @asynccontextmanager
@@ -111,7 +113,9 @@ def create_app(settings: Settings | None = None, *, embedder_factory: EmbedderFa
     def document(doc_id: str, kb: KnowledgeBaseDep) -> DocumentResponse:
         """The original text that citation offsets point into."""
         doc = kb.document(doc_id)
-        return DocumentResponse(doc_id=doc.doc_id, title=doc.title, path=doc.path, meta=doc.meta, text=doc.text)
+        return DocumentResponse(
+            doc_id=doc.doc_id, title=doc.title, path=doc.path, meta=doc.meta, text=doc.text
+        )
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
@@ -124,12 +128,13 @@ def create_app(settings: Settings | None = None, *, embedder_factory: EmbedderFa
         kb: KnowledgeBase | None = getattr(request.app.state, "kb", None)
         if kb is None:
             detail = getattr(request.app.state, "load_error", None) or "starting"
-            return JSONResponse(status_code=503, content=ReadyResponse(status="unavailable", detail=detail).model_dump())
+            return JSONResponse(
+                status_code=503, content=ReadyResponse(status="unavailable", detail=detail).model_dump()
+            )
         summary = {k: v for k, v in kb.manifest.items() if k != "files"}
         return JSONResponse(content=ReadyResponse(status="ready", manifest=summary).model_dump())
 
     return app
-
 
 
 def _unprocessable(loc: list[str], msg: str) -> RequestValidationError:

@@ -16,7 +16,9 @@ from indexer.errors import KbqaError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Knowledge-base question answering.")
 
-IndexOpt = Annotated[Path | None, typer.Option("--index", help="Index directory (default: KBQA_INDEX_DIR or ./index).")]
+IndexOpt = Annotated[
+    Path | None, typer.Option("--index", help="Index directory (default: KBQA_INDEX_DIR or ./index).")
+]
 
 
 def _settings(**overrides: object):  # type: ignore[no-untyped-def]
@@ -31,7 +33,9 @@ def _settings(**overrides: object):  # type: ignore[no-untyped-def]
 
 @app.command()
 def index(
-    corpus: Annotated[Path | None, typer.Option(help="Folder of .txt/.md articles (default: ./corpus).")] = None,
+    corpus: Annotated[
+        Path | None, typer.Option(help="Folder of .txt/.md articles (default: ./corpus).")
+    ] = None,
     out: Annotated[Path | None, typer.Option(help="Index directory to write (default: ./index).")] = None,
     model: Annotated[str | None, typer.Option(help="'bundled', a model folder or a hub model name.")] = None,
     max_words: Annotated[int | None, typer.Option(help="Largest passage, in words.")] = None,
@@ -105,15 +109,25 @@ def ask(
 
 @app.command("eval")
 def evaluate(
-    dataset: Annotated[Path | None, typer.Option(help="Questions (.jsonl); default: the bundled eval set.")] = None,
+    dataset: Annotated[
+        Path | None, typer.Option(help="Questions (.jsonl); default: the bundled eval set.")
+    ] = None,
     index: IndexOpt = None,
-    url: Annotated[str | None, typer.Option(help="Evaluate a running service at this base URL instead.")] = None,
-    out: Annotated[Path, typer.Option(help="Where to write the JSON report.")] = Path("eval/results/latest.json"),
-    fit: Annotated[Path | None, typer.Option(help="Fit the abstention model on this set and write it here.")] = None,
+    url: Annotated[
+        str | None, typer.Option(help="Evaluate a running service at this base URL instead.")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Where to write the JSON report.")] = Path(
+        "eval/results/latest.json"
+    ),
+    fit: Annotated[
+        Path | None, typer.Option(help="Fit the abstention model on this set and write it here.")
+    ] = None,
     min_accuracy: Annotated[float, typer.Option(help="Fail below this answer accuracy.")] = 0.0,
     min_recall5: Annotated[float, typer.Option(help="Fail below this recall@5.")] = 0.0,
     min_abstention: Annotated[float, typer.Option(help="Fail below this abstention accuracy.")] = 0.0,
-    max_false_abstentions: Annotated[float, typer.Option(help="Fail above this false-abstention rate.")] = 1.0,
+    max_false_abstentions: Annotated[
+        float, typer.Option(help="Fail above this false-abstention rate.")
+    ] = 1.0,
 ) -> None:
     """Run the eval set and print/write the measures; exit 1 when below the given thresholds."""
     from eval.dataset import DEFAULT_DATASET, load_dataset

@@ -19,7 +19,7 @@ from indexer.models import Chunk, Document
 from indexer.store import IndexData, read_index
 from indexer.text import word_count
 from service.abstention import DEFAULT_MODEL_PATH, AbstentionModel, Signals
-from service.answer import AnswerWeights, SpanFeatures, best_index, span_score
+from service.answer import AnswerWeights, SpanFeatures, best_index, novelty, span_score
 from service.api_models import AskResponse, Citation, SearchResponse
 from service.errors import DocumentNotFound, IndexMismatch
 from service.lexical import Analyzer, LexicalIndex
@@ -56,7 +56,7 @@ class KnowledgeBase:
         texts = [passage_text(c, self._docs[c.doc_id]) for c in self._chunks]
         self.analyzer = Analyzer.from_texts([d.text for d in data.documents])
         self.lexical = LexicalIndex(self.analyzer, texts)
-        self._chunk_terms = [set(self.analyzer.doc_terms(t)) for t in texts]
+        self._context_terms = [set(self.analyzer.doc_terms(c.context)) for c in self._chunks]
         self._passages = faiss.IndexFlatIP(data.passage_vectors.shape[1])
         self._passages.add(data.passage_vectors)
         self._by_chunk: dict[int, list[int]] = defaultdict(list)
@@ -64,8 +64,13 @@ class KnowledgeBase:
             self._by_chunk[cand.chunk_id].append(row)
 
     @classmethod
-    def load(cls, index_dir: Path, embedder: Embedder, abstention_path: Path | None = None,
-             tuning: Tuning | None = None) -> KnowledgeBase:
+    def load(
+        cls,
+        index_dir: Path,
+        embedder: Embedder,
+        abstention_path: Path | None = None,
+        tuning: Tuning | None = None,
+    ) -> KnowledgeBase:
         model = AbstentionModel.from_file(abstention_path or DEFAULT_MODEL_PATH)
         return cls(read_index(index_dir), embedder, model, tuning)
 
@@ -90,12 +95,18 @@ class KnowledgeBase:
         rows = candidate_rows(dense_rows[0][dense_rows[0] >= 0], bm25, depth)
         dense = self.data.passage_vectors[rows] @ vector
         context = self.data.context_vectors[rows] @ vector
-        return fuse(rows, dense, context, bm25, self.tuning.fusion), terms, vector
+        span_sims = self.data.candidate_vectors @ vector
+        best_span = np.array(
+            [max((span_sims[i] for i in self._by_chunk.get(int(r), [])), default=0.0) for r in rows]
+        )
+        return fuse(rows, dense, context, bm25, best_span, self.tuning.fusion), terms, vector
 
     def search(self, query: str, k: int) -> SearchResponse:
         started = time.perf_counter()
         ranked, _, _ = self._rank(query)
-        results = [self._citation(int(r), float(s)) for r, s in zip(ranked.rows[:k], ranked.fused[:k], strict=True)]
+        results = [
+            self._citation(int(r), float(s)) for r, s in zip(ranked.rows[:k], ranked.fused[:k], strict=True)
+        ]
         return SearchResponse(query=query, results=results, took_ms=_ms(started))
 
     # -- answering ---------------------------------------------------------------------------
@@ -111,21 +122,33 @@ class KnowledgeBase:
             passage_of.extend([float(ranked.fused[i])] * len(chunk_rows))
         features: list[SpanFeatures] = []
         coverages: list[float] = []
+        asked = set(terms)
         if rows:
             sims = self.data.candidate_vectors[rows] @ vector
             for row, sim, passage in zip(rows, sims, passage_of, strict=True):
                 cand = self.data.candidates[row]
                 chunk = self._chunks[cand.chunk_id]
                 span = self._docs[chunk.doc_id].text[cand.start : cand.end]
-                span_terms = set(self.analyzer.doc_terms(span)) | set(self.analyzer.doc_terms(chunk.context))
-                coverage = self.lexical.coverage(terms, span_terms)
+                own_terms = self.analyzer.doc_terms(span)
+                coverage = self.lexical.coverage(terms, set(own_terms) | self._context_terms[cand.chunk_id])
                 coverages.append(coverage)
-                features.append(SpanFeatures(float(sim), passage, coverage, word_count(span)))
+                lead = cand.first == 0 or chunk.blocks[cand.first - 1] != chunk.blocks[cand.first]
+                features.append(
+                    SpanFeatures(
+                        float(sim), passage, coverage, word_count(span), lead, novelty(own_terms, asked)
+                    )
+                )
         scores = np.array([span_score(f, w) for f in features])
         best = best_index(scores)
         known = [t for t in set(terms) if self.lexical.known(t)]
         corpus_coverage = self.lexical.coverage(terms, set(known)) if terms else 0.0
-        margin = float(ranked.fused[0] - ranked.fused[1]) if ranked.fused.size > 1 else float(ranked.fused[0]) if ranked.fused.size else 0.0
+        margin = (
+            float(ranked.fused[0] - ranked.fused[1])
+            if ranked.fused.size > 1
+            else float(ranked.fused[0])
+            if ranked.fused.size
+            else 0.0
+        )
         signals = Signals(
             span_similarity=features[best].similarity if best >= 0 else 0.0,
             passage_dense=float(ranked.dense[0]) if ranked.dense.size else 0.0,
@@ -162,8 +185,12 @@ class KnowledgeBase:
                 f"is below {self.abstention.threshold:.2f}); the closest passages are cited as related."
             )
         response = AskResponse(
-            question=question, answer=answer, confidence=round(confidence, 4), reason=reason,
-            citations=citations, took_ms=_ms(started),
+            question=question,
+            answer=answer,
+            confidence=round(confidence, 4),
+            reason=reason,
+            citations=citations,
+            took_ms=_ms(started),
         )
         return response, selection
 
@@ -174,9 +201,14 @@ class KnowledgeBase:
         chunk: Chunk = self._chunks[row]
         doc = self._docs[chunk.doc_id]
         return Citation(
-            doc_id=doc.doc_id, title=doc.title, section=" > ".join(chunk.section),
-            excerpt=doc.text[chunk.start : chunk.end], start=chunk.start, end=chunk.end,
-            highlight=None, score=round(score, 4),
+            doc_id=doc.doc_id,
+            title=doc.title,
+            section=" > ".join(chunk.section),
+            excerpt=doc.text[chunk.start : chunk.end],
+            start=chunk.start,
+            end=chunk.end,
+            highlight=None,
+            score=round(score, 4),
         )
 
 
@@ -188,7 +220,9 @@ def _check_compatible(data: IndexData, embedder: Embedder) -> None:
             f"{embedder.dimension}; rebuild the index with this model"
         )
     if model.get("id") != embedder.model_id or (
-        model.get("weights_sha256") and embedder.weights_sha256 and model["weights_sha256"] != embedder.weights_sha256
+        model.get("weights_sha256")
+        and embedder.weights_sha256
+        and model["weights_sha256"] != embedder.weights_sha256
     ):
         raise IndexMismatch(
             f"index was built with model {model.get('id')} ({model.get('weights_sha256')}), the service "

@@ -67,7 +67,9 @@ class Analyzer:
         """The closest corpus word for an unknown word ("challanges" -> "challenges")."""
         if word in self.vocabulary or len(word) < MIN_TYPO_LENGTH or word.isdigit():
             return word
-        best = process.extractOne(word, self.vocabulary.keys(), scorer=fuzz.ratio, score_cutoff=TYPO_SCORE_CUTOFF)
+        best = process.extractOne(
+            word, self.vocabulary.keys(), scorer=fuzz.ratio, score_cutoff=TYPO_SCORE_CUTOFF
+        )
         return str(best[0]) if best is not None else word
 
     def query_words(self, question: str) -> list[str]:

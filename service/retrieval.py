@@ -10,9 +10,10 @@ import numpy as np
 
 @dataclass(frozen=True)
 class FusionWeights:
-    dense: float = 0.5
-    context: float = 0.2
+    dense: float = 0.3
+    context: float = 0.15
     lexical: float = 0.3
+    span: float = 0.4  # best single answer span of the passage: sharp where passages are diffuse
 
 
 @dataclass(frozen=True)
@@ -33,16 +34,25 @@ def normalise_bm25(scores: np.ndarray) -> np.ndarray:
 
 
 def fuse(
-    rows: np.ndarray, dense: np.ndarray, context: np.ndarray, bm25_all: np.ndarray, weights: FusionWeights
+    rows: np.ndarray,
+    dense: np.ndarray,
+    context: np.ndarray,
+    bm25_all: np.ndarray,
+    span: np.ndarray,
+    weights: FusionWeights,
 ) -> PassageScores:
     lexical = normalise_bm25(bm25_all)[rows]
-    fused = weights.dense * dense + weights.context * context + weights.lexical * lexical
+    fused = (
+        weights.dense * dense + weights.context * context + weights.lexical * lexical + weights.span * span
+    )
     order = np.argsort(-fused, kind="stable")
     return PassageScores(rows[order], dense[order], context[order], lexical[order], fused[order])
 
 
 def candidate_rows(dense_rows: np.ndarray, bm25_all: np.ndarray, depth: int) -> np.ndarray:
     """Union of the dense top-`depth` (from FAISS) and the BM25 top-`depth`."""
-    lexical_rows = np.argsort(-bm25_all, kind="stable")[:depth] if bm25_all.size else np.array([], dtype=np.int64)
+    lexical_rows = (
+        np.argsort(-bm25_all, kind="stable")[:depth] if bm25_all.size else np.array([], dtype=np.int64)
+    )
     lexical_rows = lexical_rows[bm25_all[lexical_rows] > 0]
     return np.unique(np.concatenate([dense_rows.astype(np.int64), lexical_rows.astype(np.int64)]))

@@ -1,5 +1,5 @@
-"""Ranking measures over citations: a citation is relevant when it comes from the question's
-source document and its excerpt matches an evidence span."""
+"""Ranking measures over citations: a citation is relevant when its excerpt matches one of the
+question's evidence spans (spans are verbatim, so a match can only come from where they stand)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,10 @@ from collections.abc import Sequence
 from eval.measures.match import matches_evidence
 
 
-def first_relevant_rank(
-    cited: Sequence[tuple[str, str]], source_doc: str, evidence: Sequence[str]
-) -> int | None:
+def first_relevant_rank(cited: Sequence[tuple[str, str]], evidence: Sequence[str]) -> int | None:
     """1-based rank of the first relevant citation; `cited` holds (doc_id, excerpt) pairs."""
-    for rank, (doc_id, excerpt) in enumerate(cited, start=1):
-        if doc_id == source_doc and matches_evidence(excerpt, evidence):
+    for rank, (_doc_id, excerpt) in enumerate(cited, start=1):
+        if matches_evidence(excerpt, evidence):
             return rank
     return None
 

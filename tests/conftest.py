@@ -1,0 +1,50 @@
+"""Session fixtures: the real bundled model and a real FAISS index of the bundled corpus, built
+once; an app client on top of them."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpus"
+
+
+@pytest.fixture(scope="session")
+def embedder():  # type: ignore[no-untyped-def]
+    from indexer.embedding import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder()
+
+
+@pytest.fixture(scope="session")
+def index_dir(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:  # type: ignore[no-untyped-def]
+    from indexer.build import build_index
+
+    out = tmp_path_factory.mktemp("kbqa") / "index"
+    build_index(CORPUS, out, embedder)
+    return out
+
+
+@pytest.fixture(scope="session")
+def kb(index_dir: Path, embedder):  # type: ignore[no-untyped-def]
+    from service.engine import KnowledgeBase
+
+    return KnowledgeBase.load(index_dir, embedder)
+
+
+@pytest.fixture(scope="session")
+def client(index_dir: Path, embedder) -> Iterator:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from service.config import Settings
+
+    app = create_app(Settings(index_dir=index_dir), embedder_factory=lambda _: embedder)
+    with TestClient(app) as test_client:
+        yield test_client

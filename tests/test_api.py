@@ -1,0 +1,111 @@
+"""The HTTP API against the real bundled model and a real FAISS index of the bundled corpus."""
+
+from __future__ import annotations
+
+import pytest
+
+from eval.dataset import DEFAULT_DATASET, load_dataset
+
+
+def test_who_outranks_the_coo(client) -> None:  # type: ignore[no-untyped-def]
+    body = client.post("/ask", json={"question": "who outranks the COO?"}).json()
+    assert body["answer"] is not None and "Chief Executive Officer ranks above the COO" in body["answer"]
+    first = body["citations"][0]
+    assert first["doc_id"] == "cro-vs-coo"
+    assert "Frequently Asked Questions" in first["section"]
+    text = client.get(f"/documents/{first['doc_id']}").json()["text"]
+    assert text[first["start"] : first["end"]] == first["excerpt"]
+    s, e = first["highlight"]
+    assert first["excerpt"][s:e] == body["answer"]
+    assert 0.0 <= body["confidence"] <= 1.0
+
+
+def test_off_topic_question_is_declined_with_a_reason(client) -> None:  # type: ignore[no-untyped-def]
+    body = client.post("/ask", json={"question": "what is the wifi password for the guest network?"}).json()
+    assert body["answer"] is None
+    assert body["reason"]
+    assert all(c["highlight"] is None for c in body["citations"])
+
+
+def test_top_k_bounds_the_citations(client) -> None:  # type: ignore[no-untyped-def]
+    body = client.post("/ask", json={"question": "CSO vs CRO performance metrics", "top_k": 2}).json()
+    assert len(body["citations"]) == 2
+    assert body["citations"][0]["score"] >= body["citations"][1]["score"] or body["answer"] is not None
+
+
+def test_search_returns_ranked_citations(client) -> None:  # type: ignore[no-untyped-def]
+    body = client.get("/search", params={"q": "challenges faced by CROs", "k": 3}).json()
+    assert len(body["results"]) == 3
+    assert "Challenges Faced by CROs" in body["results"][0]["section"]
+    scores = [r["score"] for r in body["results"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_health_and_readiness(client) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["manifest"]["model"]["id"] == "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def test_unknown_document_is_404(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/documents/nope")
+    assert response.status_code == 404
+    assert "nope" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "needle"),
+    [
+        ({"question": ""}, "empty"),
+        ({"question": "   \n"}, "empty"),
+        ({"question": "x" * 501}, "limit is 500"),
+        ({"question": "ok question", "top_k": 0}, "greater than or equal to 1"),
+        ({"question": "ok question", "top_k": 21}, "less than or equal to 20"),
+        ({"question": 42}, "valid string"),
+        ({"question": "ok", "top_k": "many"}, "valid integer"),
+        ({}, "Field required"),
+        ({"question": "ok", "extra": 1}, "Extra inputs"),
+    ],
+)
+def test_bad_ask_input_is_422_with_a_message(client, payload, needle) -> None:  # type: ignore[no-untyped-def]
+    response = client.post("/ask", json=payload)
+    assert response.status_code == 422
+    assert needle in response.text
+
+
+def test_malformed_json_is_422(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.post("/ask", content=b"{not json", headers={"Content-Type": "application/json"})
+    assert response.status_code == 422
+    assert "JSON" in response.text
+
+
+@pytest.mark.parametrize("params", [{"q": ""}, {"q": "  "}, {"q": "ok", "k": 0}, {"q": "ok", "k": "x"}, {}])
+def test_bad_search_input_is_422(client, params) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/search", params=params).status_code == 422
+
+
+def test_missing_index_makes_readyz_503_and_queries_503(tmp_path, embedder) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from service.config import Settings
+
+    app = create_app(Settings(index_dir=tmp_path / "none"), embedder_factory=lambda _: embedder)
+    with TestClient(app) as c:
+        ready = c.get("/readyz")
+        assert ready.status_code == 503 and "no index" in ready.json()["detail"]
+        assert c.post("/ask", json={"question": "who outranks the COO?"}).status_code == 503
+        assert c.get("/healthz").status_code == 200
+
+
+def test_every_citation_of_every_eval_question_maps_to_its_document(kb) -> None:  # type: ignore[no-untyped-def]
+    texts = {d.doc_id: d.text for d in kb.data.documents}
+    for q in load_dataset(DEFAULT_DATASET):
+        response = kb.ask(q.question, 5)
+        for c in response.citations:
+            assert texts[c.doc_id][c.start : c.end] == c.excerpt
+        if response.answer is not None:
+            s, e = response.citations[0].highlight
+            assert response.citations[0].excerpt[s:e] == response.answer
+            assert len(response.answer.split()) <= 60

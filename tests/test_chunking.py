@@ -1,0 +1,75 @@
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from indexer.chunking import ChunkingParams, candidates_for, chunk_document
+from indexer.cleaning import clean_lines
+from indexer.structure import parse_blocks
+from indexer.text import word_count
+
+TEXT = """Guide Title
+
+Setup
+Install the tool first. Then configure it carefully. Finally run the checks.
+
+Options
+The options are:
+- Fast mode for quick runs
+- Safe mode for production
+"""
+
+
+def chunks(text: str, max_words: int = 110):  # type: ignore[no-untyped-def]
+    blocks = parse_blocks(text, clean_lines(text), "Guide Title")
+    return chunk_document("doc", text, blocks, ChunkingParams(max_words=max_words))
+
+
+def test_chunks_stay_inside_sections_and_carry_their_path() -> None:
+    result = chunks(TEXT)
+    assert [c.section for c in result] == [("Setup",), ("Options",)]
+    assert [c.context for c in result] == ["Setup", "Options"]
+    assert TEXT[result[1].start : result[1].end].startswith("The options are:")
+
+
+def test_long_sections_split_between_sentences() -> None:
+    result = chunks(TEXT, max_words=8)
+    setup = [c for c in result if c.section == ("Setup",)]
+    assert len(setup) == 2
+    for c in setup:
+        assert word_count(TEXT[c.start : c.end]) <= 8
+        assert TEXT[c.end - 1] == "."
+
+
+def test_candidates_skip_lead_ins_and_include_the_whole_list() -> None:
+    options = chunks(TEXT)[1]
+    spans = [TEXT[c.start : c.end] for c in candidates_for(options, TEXT, ChunkingParams())]
+    assert "The options are:" not in spans
+    assert "Fast mode for quick runs" in spans
+    assert any(s.startswith("Fast mode") and s.endswith("Safe mode for production") for s in spans)
+
+
+def test_sentence_windows_stay_in_one_paragraph() -> None:
+    setup = chunks(TEXT)[0]
+    spans = [TEXT[c.start : c.end] for c in candidates_for(setup, TEXT, ChunkingParams(max_window=2))]
+    assert spans == [
+        "Install the tool first.",
+        "Install the tool first. Then configure it carefully.",
+        "Then configure it carefully.",
+        "Then configure it carefully. Finally run the checks.",
+        "Finally run the checks.",
+    ]
+
+
+words = st.sampled_from(["Alpha", "beta", "gamma.", "Delta?", "- item", "Heading", "\n", "\n\n", "x:"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(words, min_size=1, max_size=80), st.integers(min_value=3, max_value=40))
+def test_every_chunk_and_candidate_maps_back_to_the_source(parts: list[str], max_words: int) -> None:
+    text = " ".join(parts)
+    for chunk in chunks(text, max_words):
+        assert 0 <= chunk.start < chunk.end <= len(text)
+        for unit in chunk.units:
+            assert chunk.start <= unit.start < unit.end <= chunk.end
+            assert text[unit.start : unit.end].strip() == text[unit.start : unit.end]
+        for cand in candidates_for(chunk, text, ChunkingParams()):
+            assert chunk.start <= cand.start < cand.end <= chunk.end

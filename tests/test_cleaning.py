@@ -1,0 +1,70 @@
+from indexer.cleaning import clean_lines
+
+
+def kept(text: str) -> list[str]:
+    return [line.text for line in clean_lines(text) if not line.is_noise]
+
+
+def reasons(text: str) -> dict[str, str | None]:
+    return {line.text: line.noise for line in clean_lines(text)}
+
+
+def test_ui_chrome_is_noise() -> None:
+    text = "Title Here\n\n0\n78\n\nShare on LinkedIn\n\nA real sentence about revenue teams.\n"
+    assert kept(text) == ["Title Here", "A real sentence about revenue teams."]
+
+
+def test_comment_form_and_the_policy_between_its_prompts() -> None:
+    text = (
+        "Body sentence one is here.\n\nADD YOUR COMMENT\n\nPlease be civil and add value to the discussion.\n\n"
+        "Please enter your comment!\nPlease enter your name here"
+    )
+    r = reasons(text)
+    assert r["Body sentence one is here."] is None
+    assert r["ADD YOUR COMMENT"] == "chrome:ui"
+    assert r["Please be civil and add value to the discussion."] == "island"
+    assert r["Please enter your name here"] == "chrome:ui"
+
+
+def test_adjacent_duplicate_keeps_the_first() -> None:
+    lines = clean_lines("My Title\n\nMy Title\n\nText of the article starts here.")
+    assert [(line.text, line.noise) for line in lines] == [
+        ("My Title", None),
+        ("My Title", "repeat:adjacent"),
+        ("Text of the article starts here.", None),
+    ]
+
+
+def test_repeated_block_is_dropped_everywhere_but_repeated_headings_stay() -> None:
+    ad = "Get the app\nDownload it today.\n"
+    text = (
+        f"Details\nFirst paragraph.\n{ad}Second paragraph.\n"
+        f"Details\nThird paragraph.\n{ad}Fourth paragraph.\n"
+    )
+    r = clean_lines(text)
+    noise = [line.text for line in r if line.is_noise]
+    assert noise == ["Get the app", "Download it today.", "Get the app", "Download it today."]
+    assert [line.text for line in r if not line.is_noise].count("Details") == 2
+
+
+def test_fragments_and_truncated_lines() -> None:
+    r = reasons(
+        "Heading\n\nemails\n\nphone numbers\n\nIn conclusion, the CRO and\n\nA full sentence ends here."
+    )
+    assert r["emails"] == "fragment"
+    assert r["phone numbers"] == "fragment"
+    assert r["In conclusion, the CRO and"] == "truncated"
+    assert r["A full sentence ends here."] is None
+
+
+def test_leading_date_is_split_off_and_offsets_stay_exact() -> None:
+    text = "Title\nSep 03, 2024When you build a business you learn many things quickly."
+    line = clean_lines(text)[1]
+    assert line.text.startswith("When you build")
+    assert text[line.start : line.end] == line.text
+
+
+def test_offsets_point_into_the_original() -> None:
+    text = "  Indented line here.\r\n\r\n\t- a bullet item\nlast line of text."
+    for line in clean_lines(text):
+        assert text[line.start : line.end] == line.text

@@ -1,0 +1,30 @@
+from service.lexical import Analyzer, LexicalIndex, find_acronyms
+
+
+def test_acronyms_both_orders_and_initials_must_match() -> None:
+    texts = ["The Chief Revenue Officer (CRO) leads.", "The CMO (Chief Marketing Officer) too.", "Big News (XYZ)."]
+    assert find_acronyms(texts) == {"cro": "chief revenue officer", "cmo": "chief marketing officer"}
+
+
+def test_typos_are_repaired_against_the_corpus_vocabulary() -> None:
+    analyzer = Analyzer.from_texts(["Challenges of forecasting and responsibilities of leaders."])
+    assert analyzer.query_words("challanges in forcasting") == ["challenges", "forecasting"]
+    assert analyzer.repair("zebra") == "zebra"  # nothing close: left alone
+
+
+def test_query_terms_expand_acronyms() -> None:
+    analyzer = Analyzer.from_texts(["The Chief Operating Officer (COO) runs operations."])
+    assert analyzer.query_terms("who outranks the COO?")[:2] == ["outrank", "coo"]
+    assert {"chief", "oper", "offic"} <= set(analyzer.query_terms("COO"))
+    assert "coo" in analyzer.query_terms("what does the chief operating officer do")
+
+
+def test_bm25_prefers_the_matching_text_and_coverage_weights_rare_terms() -> None:
+    texts = ["budget planning for teams", "forecasting revenue for teams", "teams and people"]
+    analyzer = Analyzer.from_texts(texts)
+    index = LexicalIndex(analyzer, texts)
+    scores = index.scores(analyzer.query_terms("revenue forecasting"))
+    assert scores.argmax() == 1
+    terms = analyzer.query_terms("teams forecasting")
+    # "teams" is everywhere (low idf), "forecast" is rare: covering only "teams" is a small share.
+    assert index.coverage(terms, {"team"}) < 0.3 < index.coverage(terms, {"forecast"})

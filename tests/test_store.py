@@ -1,0 +1,73 @@
+"""Index format and manifest validation, with a fake embedder (the model is beside the point)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from indexer.build import build_index
+from indexer.errors import IndexLoadError
+from indexer.store import FORMAT_VERSION, read_index
+from service.engine import KnowledgeBase
+from service.errors import IndexMismatch
+from tests.fakes import HashingEmbedder
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+
+
+@pytest.fixture()
+def built(tmp_path: Path) -> Path:
+    out = tmp_path / "index"
+    build_index(CORPUS, out, HashingEmbedder())
+    return out
+
+
+def test_manifest_describes_the_build(built: Path) -> None:
+    manifest = json.loads((built / "manifest.json").read_text())
+    assert manifest["format_version"] == FORMAT_VERSION
+    assert manifest["model"] == {"id": "test/hashing", "weights_sha256": None, "dimension": 64}
+    assert manifest["counts"]["documents"] == 4
+    assert manifest["chunking"]["max_words"] > 0
+    assert len(manifest["corpus"]["sha256"]) == 64
+    data = read_index(built)
+    assert data.passage_vectors.shape == (manifest["counts"]["chunks"], 64)
+    assert data.candidate_vectors.shape[0] == manifest["counts"]["candidates"]
+
+
+def test_rebuild_replaces_atomically_and_leaves_no_temp(built: Path) -> None:
+    build_index(CORPUS, built, HashingEmbedder())
+    assert read_index(built).manifest["counts"]["documents"] == 4
+    assert sorted(p.name for p in built.parent.iterdir()) == ["index"]
+
+
+def test_missing_index_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(IndexLoadError, match="no index"):
+        read_index(tmp_path / "nowhere")
+
+
+def test_corrupt_file_is_detected(built: Path) -> None:
+    (built / "chunks.json").write_text("[]")
+    with pytest.raises(IndexLoadError, match="corrupt"):
+        read_index(built)
+
+
+def test_truncated_faiss_file_is_detected(built: Path) -> None:
+    path = built / "passages.faiss"
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(IndexLoadError):
+        read_index(built)
+
+
+def test_other_format_version_is_refused(built: Path) -> None:
+    manifest = json.loads((built / "manifest.json").read_text())
+    manifest["format_version"] = 999
+    (built / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexLoadError, match="format version"):
+        read_index(built)
+
+
+def test_other_model_or_dimension_is_refused(built: Path) -> None:
+    with pytest.raises(IndexMismatch, match="dimension"):
+        KnowledgeBase.load(built, HashingEmbedder(dimension=32))
+    with pytest.raises(IndexMismatch, match="model"):
+        KnowledgeBase.load(built, HashingEmbedder(model_id="test/other"))

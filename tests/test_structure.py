@@ -1,0 +1,71 @@
+from indexer.cleaning import clean_lines
+from indexer.models import BlockKind, UnitKind
+from indexer.structure import parse_blocks
+
+ARTICLE = """My Article Title
+
+Intro paragraph with two sentences. It sets the scene.
+
+Key Skills
+
+To succeed you need:
+
+  • Strong leadership
+  • Clear communication
+
+Comparison
+
+The two roles differ as follows:
+Aspect Alpha Beta
+Scope Whole company Sales only
+Focus Strategy Execution
+
+Frequently Asked Questions
+Who leads the team?
+The director leads the team. She reports to the board.
+What is the budget?
+The budget is set yearly.
+"""
+
+
+def blocks():  # type: ignore[no-untyped-def]
+    return parse_blocks(ARTICLE, clean_lines(ARTICLE), "My Article Title")
+
+
+def test_title_is_not_content_and_intro_has_no_heading() -> None:
+    first = blocks()[0]
+    assert first.kind is BlockKind.PARAGRAPH
+    assert first.heading_path == ()
+    assert [ARTICLE[u.start : u.end] for u in first.units] == [
+        "Intro paragraph with two sentences.",
+        "It sets the scene.",
+    ]
+
+
+def test_list_with_lead_in() -> None:
+    lst = next(b for b in blocks() if b.kind is BlockKind.LIST)
+    assert lst.heading_path == ("Key Skills",)
+    assert [ARTICLE[u.start : u.end] for u in lst.units] == ["Strong leadership", "Clear communication"]
+    assert all(u.kind is UnitKind.ITEM for u in lst.units)
+    assert lst.lead_in is not None and ARTICLE[lst.lead_in.start : lst.lead_in.end] == "To succeed you need:"
+
+
+def test_flattened_table_rows() -> None:
+    table = next(b for b in blocks() if b.kind is BlockKind.TABLE)
+    assert table.heading_path == ("Comparison",)
+    assert [ARTICLE[u.start : u.end] for u in table.units][0] == "Aspect Alpha Beta"
+    assert len(table.units) == 3
+
+
+def test_faq_questions_nest_under_their_heading() -> None:
+    answers = [b for b in blocks() if b.kind is BlockKind.PARAGRAPH and len(b.heading_path) == 2]
+    assert [b.heading_path for b in answers] == [
+        ("Frequently Asked Questions", "Who leads the team?"),
+        ("Frequently Asked Questions", "What is the budget?"),
+    ]
+
+
+def test_markdown_headings_have_levels() -> None:
+    md = "# Guide\n\n## Setup\n\nInstall it first.\n\n### Linux\n\nUse the package.\n\n## Usage\n\nRun it.\n"
+    paths = [b.heading_path for b in parse_blocks(md, clean_lines(md), None) if b.kind is BlockKind.PARAGRAPH]
+    assert paths == [("Setup",), ("Setup", "Linux"), ("Usage",)]
