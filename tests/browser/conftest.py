@@ -3,8 +3,8 @@
 Session-wide: an index built by the real CLI (`kbqa index`) from tests/browser/fixtures/corpus
 (the CRO-vs-COO article plus a hostile document full of markup and script), two tiny "intranet"
 sites on their own loopback origins (one in the service's CORS allow-list, one not), the real
-service started with `kbqa serve` on a free loopback port (allow-list given through the
-KBQA_CORS_ORIGINS setting), and Debian's Chromium driven by Playwright.
+service (create_app under uvicorn, as `kbqa serve` runs it) on a free loopback port (allow-list
+given through the KBQA_CORS_ORIGINS setting), and Debian's Chromium driven by Playwright.
 
 Chromium is never downloaded: the tests use /usr/bin/chromium (or $KBQA_CHROMIUM) and fail
 with the install command when it is missing.
@@ -137,18 +137,20 @@ def refused_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 def service(
     widget_index: Path, allowed_site: Site, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Service]:
-    """The real service (`kbqa serve`) on a free loopback port; only `allowed_site`'s origin is in
-    its CORS allow-list."""
+    """The real service (create_app under uvicorn, as `kbqa serve` runs it) on a free loopback port;
+    only `allowed_site`'s origin is in its CORS allow-list, given as the KBQA_CORS_ORIGINS setting."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     log_path = tmp_path_factory.mktemp("service") / "serve.log"
     env = _offline_env(KBQA_CORS_ORIGINS=json.dumps([allowed_site.origin]))
-    cmd = [*_kbqa_command(), "serve", "--host", "127.0.0.1", "--port", str(port), "--index", str(widget_index)]
+    cmd = [sys.executable, "-m", "tests.browser.serve_app", "--port", str(port), "--index", str(widget_index)]
     with log_path.open("wb") as log:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_ready(base, proc, log_path)
-        yield Service(base_url=base, index_dir=widget_index, allowed_origin=allowed_site.origin, log_path=log_path)
+        yield Service(
+            base_url=base, index_dir=widget_index, allowed_origin=allowed_site.origin, log_path=log_path
+        )
     finally:
         proc.terminate()
         try:
@@ -163,7 +165,9 @@ def _wait_ready(base: str, proc: subprocess.Popen[bytes], log_path: Path) -> Non
     last = "no answer yet"
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            pytest.fail(f"`kbqa serve` exited with {proc.returncode}:\n{log_path.read_text(errors='replace')[-4000:]}")
+            pytest.fail(
+                f"the service exited with {proc.returncode}:\n{log_path.read_text(errors='replace')[-4000:]}"
+            )
         try:
             response = httpx.get(f"{base}/readyz", timeout=2.0)
             if response.status_code == 200:
@@ -172,7 +176,8 @@ def _wait_ready(base: str, proc: subprocess.Popen[bytes], log_path: Path) -> Non
         except httpx.HTTPError as exc:
             last = repr(exc)
         time.sleep(0.25)
-    pytest.fail(f"service not ready after {START_TIMEOUT_S:.0f}s ({last}):\n{log_path.read_text(errors='replace')[-4000:]}")
+    log = log_path.read_text(errors="replace")[-4000:]
+    pytest.fail(f"service not ready after {START_TIMEOUT_S:.0f}s ({last}):\n{log}")
 
 
 @pytest.fixture(scope="session")
@@ -191,13 +196,14 @@ def browser() -> Iterator[Any]:
         from playwright.sync_api import sync_playwright
     except ImportError:
         pytest.fail(
-            "Playwright for Python is not installed; it is in the dev extras: .venv/bin/pip install -e '.[dev]'",
+            "Playwright for Python is not installed (it is in the dev extras): "
+            ".venv/bin/pip install -e '.[dev]'",
             pytrace=False,
         )
     if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
         pytest.fail(
-            f"Chromium not found at {CHROMIUM}. The browser tests use Debian's Chromium (no browser download): "
-            f"`{CHROMIUM_INSTALL}` (or set KBQA_CHROMIUM to a Chromium binary).",
+            f"Chromium not found at {CHROMIUM}. The browser tests drive Debian's Chromium and never "
+            f"download a browser; install it with `{CHROMIUM_INSTALL}` (or set KBQA_CHROMIUM).",
             pytrace=False,
         )
     from playwright.sync_api import expect

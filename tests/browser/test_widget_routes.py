@@ -1,0 +1,110 @@
+"""The widget's HTTP routes (no browser): demo page, widget script, source view and its errors;
+and a static check that the widget source never parses strings as HTML."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+import pytest
+
+from service.widget import STATIC_DIR
+from tests.browser.conftest import Service
+
+WIDGET_SOURCE = (STATIC_DIR / "widget.js").read_text(encoding="utf-8")
+
+
+def _code_only(source: str) -> str:
+    """The widget source without its comments, so prose about e.g. innerHTML does not count."""
+    source = re.sub(r"/\*.*?\*/", "", source, flags=re.S)
+    return re.sub(r"(?m)^\s*//.*$", "", source)
+
+
+@pytest.mark.parametrize(
+    "sink",
+    ["innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function", "DOMParser"],
+)
+def test_widget_source_uses_no_html_sinks(sink: str) -> None:
+    assert sink not in _code_only(WIDGET_SOURCE)
+
+
+def test_widget_source_is_self_contained() -> None:
+    code = _code_only(WIDGET_SOURCE)
+    assert not re.search(r"^\s*(import|export)\s", code, flags=re.M), "no modules: one plain script"
+    urls = set(re.findall(r"https?://[^\s\"'`)]+", code))
+    assert urls <= {"http://www.w3.org/2000/svg"}, urls  # no CDN, no external fetch
+
+
+def test_widget_js_is_served_as_javascript_with_revalidation(api: Any) -> None:
+    response = api.get("/widget.js")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/javascript; charset=utf-8"
+    assert response.text == WIDGET_SOURCE
+    etag = response.headers["etag"]
+    assert api.get("/widget.js", headers={"If-None-Match": etag}).status_code == 304
+
+
+def test_home_page_embeds_the_widget_and_shows_the_snippet(api: Any, service: Service) -> None:
+    response = api.get("/")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    page = response.text
+    assert f'<script src="{service.base_url}/widget.js" defer></script>' in page
+    assert "<kb-search " in page
+    snippet = html.escape(f'<script src="{service.base_url}/widget.js" defer></script>', quote=False)
+    assert snippet in page
+    assert html.escape(f'<kb-search api="{service.base_url}"></kb-search>', quote=False) in page
+
+
+def test_view_highlights_exactly_the_requested_range(api: Any) -> None:
+    text = api.get("/documents/cro-vs-coo").json()["text"]
+    start = text.index("In many organizations, the Chief Executive Officer ranks above the COO.")
+    end = start + len("In many organizations, the Chief Executive Officer ranks above the COO.")
+    response = api.get("/documents/cro-vs-coo/view", params={"start": start, "end": end})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    marked = re.search(r'<mark id="kb-cited"[^>]*>(.*?)</mark>', response.text, flags=re.S)
+    assert marked and html.unescape(marked.group(1)) == text[start:end]
+    body = re.search(r'<article class="doc"[^>]*>(.*?)</article>', response.text, flags=re.S)
+    assert body and html.unescape(re.sub(r"</?mark[^>]*>", "", body.group(1))) == text
+
+
+def test_view_without_a_range_shows_the_whole_document(api: Any) -> None:
+    response = api.get("/documents/cro-vs-coo/view")
+    assert response.status_code == 200
+    assert "<mark" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "message"),
+    [
+        ({"start": "abc", "end": "10"}, "start", "valid integer"),
+        ({"start": "-1", "end": "10"}, "start", "greater than or equal to 0"),
+        ({"start": "10", "end": "-5"}, "end", "greater than or equal to 0"),
+        ({"start": "20", "end": "10"}, "start", "must not be greater than end"),
+        ({"start": "0", "end": "99999999"}, "end", "beyond the end of the document"),
+        ({"start": "5"}, "end", "start and end must be given together"),
+        ({"end": "5"}, "start", "start and end must be given together"),
+    ],
+)
+def test_view_rejects_bad_ranges_with_422(api: Any, params: dict[str, str], field: str, message: str) -> None:
+    response = api.get("/documents/cro-vs-coo/view", params=params)
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert any(d["loc"] == ["query", field] and message in d["msg"] for d in detail), detail
+
+
+def test_view_of_an_unknown_document_is_404(api: Any) -> None:
+    response = api.get("/documents/no-such-doc/view", params={"start": 0, "end": 1})
+    assert response.status_code == 404
+    assert "no-such-doc" in response.json()["detail"]
+
+
+def test_create_app_serves_the_widget() -> None:
+    from service.app import create_app
+    from service.config import Settings
+
+    paths = {getattr(route, "path", None) for route in create_app(Settings()).routes}
+    missing = {"/", "/widget.js", "/documents/{doc_id}/view"} - paths
+    assert not missing, f"service.widget.router is not included in create_app: {missing}"
