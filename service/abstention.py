@@ -3,7 +3,8 @@
 Several weak signals, combined by a logistic model fitted on the eval set (`kbqa eval --fit`):
 how well the best span and passage match (dense), how much of the question's IDF-weighted
 vocabulary the best span's passage contains, how much of it the corpus knows at all, and the
-margin to the runner-up passage. A question is answered when confidence >= threshold."""
+margin to the runner-up passage, and whether a rare question term ("salary", "Salesforce") is
+missing from the answer's passage. A question is answered when confidence >= threshold."""
 
 from __future__ import annotations
 
@@ -14,7 +15,15 @@ from pathlib import Path
 
 import numpy as np
 
-FEATURES = ("span_similarity", "passage_dense", "span_coverage", "corpus_coverage", "passage_margin", "bias")
+FEATURES = (
+    "span_similarity",
+    "passage_dense",
+    "span_coverage",
+    "corpus_coverage",
+    "passage_margin",
+    "missing_rare",
+    "bias",
+)
 
 
 @dataclass(frozen=True)
@@ -24,6 +33,7 @@ class Signals:
     span_coverage: float
     corpus_coverage: float
     passage_margin: float
+    missing_rare: float = 0.0  # IDF share of the rarest question term the answer's passage lacks
 
     def vector(self) -> np.ndarray:
         return np.array([*asdict(self).values(), 1.0], dtype=np.float64)
@@ -67,7 +77,7 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 0.1, steps: int = 50)
     return w
 
 
-def pick_threshold(conf: np.ndarray, answerable: np.ndarray, max_false_abstention: float = 0.03) -> float:
+def pick_threshold(conf: np.ndarray, answerable: np.ndarray, max_false_abstention: float = 0.045) -> float:
     """The highest threshold that wrongly declines at most `max_false_abstention` of answerable
     questions: declining real questions costs users more than answering an odd one."""
     answerable_conf = np.sort(conf[answerable.astype(bool)])

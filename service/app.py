@@ -40,7 +40,9 @@ def default_embedder(settings: Settings) -> Embedder:
 
 def load_knowledge_base(settings: Settings, embedder: Embedder) -> KnowledgeBase:
     tuning = Tuning(search_depth=settings.search_depth, answer_passages=settings.answer_passages)
-    return KnowledgeBase.load(settings.index_dir, embedder, settings.abstention_model, tuning)
+    kb = KnowledgeBase.load(settings.index_dir, embedder, settings.abstention_model, tuning)
+    embedder.embed(["warm-up"])  # the first call pays one-off costs; keep them out of the first request
+    return kb
 
 
 def create_app(

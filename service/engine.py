@@ -57,6 +57,7 @@ class KnowledgeBase:
         self.analyzer = Analyzer.from_texts([d.text for d in data.documents])
         self.lexical = LexicalIndex(self.analyzer, texts)
         self._context_terms = [set(self.analyzer.doc_terms(c.context)) for c in self._chunks]
+        self._passage_terms = [set(self.analyzer.doc_terms(t)) for t in texts]
         self._passages = faiss.IndexFlatIP(data.passage_vectors.shape[1])
         self._passages.add(data.passage_vectors)
         self._by_chunk: dict[int, list[int]] = defaultdict(list)
@@ -99,7 +100,8 @@ class KnowledgeBase:
         best_span = np.array(
             [max((span_sims[i] for i in self._by_chunk.get(int(r), [])), default=0.0) for r in rows]
         )
-        return fuse(rows, dense, context, bm25, best_span, self.tuning.fusion), terms, vector
+        ranked = fuse(rows, dense, context, bm25, best_span, self.tuning.fusion)
+        return ranked, self.analyzer.coverage_terms(question), vector
 
     def search(self, query: str, k: int) -> SearchResponse:
         started = time.perf_counter()
@@ -155,8 +157,14 @@ class KnowledgeBase:
             span_coverage=coverages[best] if best >= 0 else 0.0,
             corpus_coverage=corpus_coverage,
             passage_margin=margin,
+            missing_rare=self._missing_rare(terms, self.data.candidates[rows[best]].chunk_id) if best >= 0 else 1.0,
         )
         return Selection(self.data.candidates[rows[best]] if best >= 0 else None, signals)
+
+    def _missing_rare(self, terms: list[str], chunk_id: int) -> float:
+        present = self._passage_terms[chunk_id]
+        missing = [self.lexical.idf(t) for t in set(terms) if t not in present]
+        return max(missing, default=0.0) / self.lexical.max_idf
 
     def ask_detailed(self, question: str, top_k: int) -> tuple[AskResponse, Selection]:
         started = time.perf_counter()

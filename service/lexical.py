@@ -67,9 +67,10 @@ class Analyzer:
         """The closest corpus word for an unknown word ("challanges" -> "challenges")."""
         if word in self.vocabulary or len(word) < MIN_TYPO_LENGTH or word.isdigit():
             return word
-        best = process.extractOne(
-            word, self.vocabulary.keys(), scorer=fuzz.ratio, score_cutoff=TYPO_SCORE_CUTOFF
-        )
+        # Typos rarely hit the first letter; requiring it keeps absent words ("stake") from being
+        # "repaired" into present ones ("take"), which would hide that the corpus lacks them.
+        choices = [v for v in self.vocabulary if v[0] == word[0]]
+        best = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=TYPO_SCORE_CUTOFF)
         return str(best[0]) if best is not None else word
 
     def query_words(self, question: str) -> list[str]:
@@ -90,8 +91,16 @@ class Analyzer:
     def query_terms(self, question: str) -> list[str]:
         return self._stem(self.expand(self.query_words(question)))
 
+    def coverage_terms(self, question: str) -> list[str]:
+        """Question terms for coverage measures: no expansion, so "CRO" counts once, not four times."""
+        return self._stem(self.query_words(question))
+
     def doc_terms(self, text: str) -> list[str]:
-        return self._stem(w for w in tokens(text) if w not in STOPWORDS)
+        """Stemmed content words, plus the acronym of every spelled-out name the text contains."""
+        words = [w for w in tokens(text) if w not in STOPWORDS]
+        joined = f" {' '.join(tokens(text))} "
+        words += [acr for acr, expansion in self.acronyms.items() if f" {expansion} " in joined]
+        return self._stem(words)
 
     def rewrite(self, question: str) -> str:
         """The question with typos repaired and acronyms spelled out, for the dense model."""
@@ -115,7 +124,7 @@ class LexicalIndex:
             df.update(set(d))
         n = max(len(docs), 1)
         self._idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
-        self._max_idf = math.log(1 + (n + 0.5) / 0.5)
+        self.max_idf = math.log(1 + (n + 0.5) / 0.5)
         self.n = len(docs)
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
@@ -125,7 +134,7 @@ class LexicalIndex:
 
     def idf(self, term: str) -> float:
         """Unknown terms weigh most: a question about something absent should count it."""
-        return self._idf.get(term, self._max_idf)
+        return self._idf.get(term, self.max_idf)
 
     def known(self, term: str) -> bool:
         return term in self._idf
