@@ -11,7 +11,7 @@ PORT   ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install run index test eval lint typecheck bench clean
+.PHONY: install browser run index test eval lint typecheck bench clean
 
 install: $(STAMP)
 
@@ -23,6 +23,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The widget's browser tests drive Debian's Chromium (no browser download). Installed with apt
+# when missing (CI runs as root); elsewhere, install the `chromium` package yourself.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
 $(INDEX)/manifest.json: | $(STAMP)
 	$(BIN)/kbqa index --corpus corpus --out $(INDEX)
 
@@ -32,7 +39,7 @@ index: $(STAMP)
 run: $(STAMP) $(INDEX)/manifest.json
 	$(BIN)/kbqa serve --host $(HOST) --port $(PORT) --index $(INDEX)
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
 
 eval: $(STAMP) $(INDEX)/manifest.json

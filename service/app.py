@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 
 from indexer.embedding import Embedder, SentenceTransformerEmbedder
 from indexer.errors import KbqaError
+from service import widget
 from service.api_models import (
     MAX_TOP_K,
     AskRequest,
@@ -136,6 +137,7 @@ def create_app(
         summary = {k: v for k, v in kb.manifest.items() if k != "files"}
         return JSONResponse(content=ReadyResponse(status="ready", manifest=summary).model_dump())
 
+    app.include_router(widget.router)
     return app
 
 

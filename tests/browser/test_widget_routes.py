@@ -101,10 +101,13 @@ def test_view_of_an_unknown_document_is_404(api: Any) -> None:
     assert "no-such-doc" in response.json()["detail"]
 
 
-def test_create_app_serves_the_widget() -> None:
+def test_create_app_serves_the_widget(tmp_path: Any) -> None:
+    from fastapi.testclient import TestClient
+
     from service.app import create_app
     from service.config import Settings
 
-    paths = {getattr(route, "path", None) for route in create_app(Settings()).routes}
-    missing = {"/", "/widget.js", "/documents/{doc_id}/view"} - paths
-    assert not missing, f"service.widget.router is not included in create_app: {missing}"
+    # Routes only (no index needed): the app stays up without one.
+    with TestClient(create_app(Settings(index_dir=tmp_path / "none"))) as client:
+        assert client.get("/widget.js").status_code == 200
+        assert client.get("/").status_code == 200
