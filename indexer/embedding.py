@@ -69,7 +69,8 @@ class SentenceTransformerEmbedder:
                 )
             # The bundled model must never reach for a hub, whatever the environment says.
             os.environ["HF_HUB_OFFLINE"] = "1"
-            self._model_id, self._sha, source, local_only = BUNDLED_MODEL_ID, digest, str(path), True
+            self._sha: str | None = digest
+            self._model_id, source, local_only = BUNDLED_MODEL_ID, str(path), True
         else:
             local = Path(model)
             weights = local / "model.safetensors"

@@ -13,7 +13,31 @@ from indexer.models import Span
 
 _BOUNDARY = re.compile(r"[.!?]+[\"'\u201d\u2019)\]]*(\s+)(?=[\"'\u201c\u2018(\[]?[A-Z0-9])")
 _ABBREVIATIONS = frozenset(
-    "e.g i.e vs etc mr mrs ms dr prof inc ltd co corp st jr sr no fig approx dept est u.s u.k".split()
+    [
+        "e.g",
+        "i.e",
+        "vs",
+        "etc",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "st",
+        "jr",
+        "sr",
+        "no",
+        "fig",
+        "approx",
+        "dept",
+        "est",
+        "u.s",
+        "u.k",
+    ]
 )
 
 

@@ -212,7 +212,8 @@ def read_index(folder: Path) -> IndexData:
     for name, matrix, rows in zip(VECTOR_FILES, vectors, expected_rows, strict=True):
         if matrix.shape != (rows, dim):
             raise IndexLoadError(f"{name} holds {matrix.shape}, the manifest says ({rows}, {dim})")
-    return IndexData(documents, chunks, candidates, *vectors, manifest=manifest)
+    passages, contexts, spans = vectors
+    return IndexData(documents, chunks, candidates, passages, contexts, spans, manifest=manifest)
 
 
 def _read_vectors(path: Path) -> np.ndarray:

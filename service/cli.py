@@ -3,16 +3,16 @@ result; library errors become one-line messages and a non-zero exit here."""
 
 from __future__ import annotations
 
-import json
 import sys
 import textwrap
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
 
 from indexer.errors import KbqaError
+from service.config import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Knowledge-base question answering.")
 
@@ -21,9 +21,7 @@ IndexOpt = Annotated[
 ]
 
 
-def _settings(**overrides: object):  # type: ignore[no-untyped-def]
-    from service.config import Settings
-
+def _settings(**overrides: Any) -> Settings:
     values = {k: v for k, v in overrides.items() if v is not None}
     try:
         return Settings(**values)

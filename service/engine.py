@@ -157,7 +157,9 @@ class KnowledgeBase:
             span_coverage=coverages[best] if best >= 0 else 0.0,
             corpus_coverage=corpus_coverage,
             passage_margin=margin,
-            missing_rare=self._missing_rare(terms, self.data.candidates[rows[best]].chunk_id) if best >= 0 else 1.0,
+            missing_rare=self._missing_rare(terms, self.data.candidates[rows[best]].chunk_id)
+            if best >= 0
+            else 1.0,
         )
         return Selection(self.data.candidates[rows[best]] if best >= 0 else None, signals)
 

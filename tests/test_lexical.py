@@ -2,7 +2,11 @@ from service.lexical import Analyzer, LexicalIndex, find_acronyms
 
 
 def test_acronyms_both_orders_and_initials_must_match() -> None:
-    texts = ["The Chief Revenue Officer (CRO) leads.", "The CMO (Chief Marketing Officer) too.", "Big News (XYZ)."]
+    texts = [
+        "The Chief Revenue Officer (CRO) leads.",
+        "The CMO (Chief Marketing Officer) too.",
+        "Big News (XYZ).",
+    ]
     assert find_acronyms(texts) == {"cro": "chief revenue officer", "cmo": "chief marketing officer"}
 
 

@@ -22,7 +22,9 @@ def test_longest_common_run() -> None:
 
 def test_token_overlap_is_relative_to_the_span() -> None:
     # the span has 6 tokens; the answer shares the run "the ceo ranks above the" (5)
-    assert token_overlap("The CEO ranks above the board.", "the CEO ranks above the COO") == pytest.approx(5 / 6)
+    assert token_overlap("The CEO ranks above the board.", "the CEO ranks above the COO") == pytest.approx(
+        5 / 6
+    )
     assert token_overlap("anything", "") == 0.0
 
 
