@@ -792,6 +792,8 @@ mark.answer-span {
     _onInput() {
       this._cancelPending();
       this._setBusy(false);
+      // The text changed: Enter now asks the new text, not opens a result of the old one.
+      this._setActive(-1);
       const query = this._input.value.trim();
       if (query.length < MIN_QUERY_CHARS) {
         this._reset();
@@ -1006,12 +1008,7 @@ mark.answer-span {
         const reason = typeof data.reason === "string" && data.reason.trim() ? data.reason : null;
         this._answer.append(
           h("h2", { class: "abstain-title" }, "Not covered by the knowledge base"),
-          h(
-            "p",
-            { class: "abstain-reason" },
-            reason || "No passage answers this question.",
-            citations.length ? " These passages are the closest matches:" : ""
-          )
+          h("p", { class: "abstain-reason" }, reason || "No passage in the knowledge base answers this question.")
         );
         this._answer.hidden = false;
         this._appendCitationGroup("Related", citations, terms, where);

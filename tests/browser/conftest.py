@@ -3,8 +3,8 @@
 Session-wide: an index built by the real CLI (`kbqa index`) from tests/browser/fixtures/corpus
 (the CRO-vs-COO article plus a hostile document full of markup and script), two tiny "intranet"
 sites on their own loopback origins (one in the service's CORS allow-list, one not), the real
-service (create_app under uvicorn, as `kbqa serve` runs it) on a free loopback port (allow-list
-given through the KBQA_CORS_ORIGINS setting), and Debian's Chromium driven by Playwright.
+service started with `kbqa serve` on a free loopback port (its CORS allow-list given through the
+KBQA_CORS_ORIGINS setting), and Debian's Chromium driven by Playwright.
 
 Chromium is never downloaded: the tests use /usr/bin/chromium (or $KBQA_CHROMIUM) and fail
 with the install command when it is missing.
@@ -137,13 +137,14 @@ def refused_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 def service(
     widget_index: Path, allowed_site: Site, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Service]:
-    """The real service (create_app under uvicorn, as `kbqa serve` runs it) on a free loopback port;
-    only `allowed_site`'s origin is in its CORS allow-list, given as the KBQA_CORS_ORIGINS setting."""
+    """The real service (`kbqa serve`) on a free loopback port; only `allowed_site`'s origin is in
+    its CORS allow-list, given as the KBQA_CORS_ORIGINS setting."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     log_path = tmp_path_factory.mktemp("service") / "serve.log"
     env = _offline_env(KBQA_CORS_ORIGINS=json.dumps([allowed_site.origin]))
-    cmd = [sys.executable, "-m", "tests.browser.serve_app", "--port", str(port), "--index", str(widget_index)]
+    serve = ["serve", "--host", "127.0.0.1", "--port", str(port), "--index", str(widget_index)]
+    cmd = [*_kbqa_command(), *serve]
     with log_path.open("wb") as log:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:

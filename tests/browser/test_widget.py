@@ -34,7 +34,9 @@ COO_ANSWER = "Chief Executive Officer ranks above the COO"
 COO_TITLE = "CRO vs COO: Understanding Their Roles and Responsibilities"
 
 
-def test_typing_shows_results_grouped_by_article_and_section(new_page: Any, service: Service) -> None:
+def test_typing_shows_results_grouped_by_article_and_section(
+    new_page: Any, service: Service, save_screenshot: Any
+) -> None:
     page = new_page()
     page.goto(service.base_url + "/")
     open_widget(page)
@@ -69,6 +71,9 @@ def test_typing_shows_results_grouped_by_article_and_section(new_page: Any, serv
     for word in marks:
         w = word.lower()
         assert w.startswith(("cro", "responsib")) or "responsibilities".startswith(w), word
+
+    page.keyboard.press("ArrowDown")
+    save_screenshot(page, "search-light-desktop")
 
     # Every result links to its source view with the result's own offsets.
     links = page.locator("kb-search [role=option] a")
@@ -172,6 +177,20 @@ def test_keyboard_flow(new_page: Any, service: Service) -> None:
     expect(box).to_have_attribute("aria-activedescendant", options.nth(0).get_attribute("id") or "")
     expect(box).to_be_focused()  # focus stays in the combobox while arrows move
 
+    # Editing the text drops the selection: Enter then asks the new text.
+    page.keyboard.press("ArrowDown")
+    expect(options.nth(1)).to_have_attribute("aria-selected", "true")
+    page.keyboard.type(" ")
+    expect(page.locator("kb-search [role=option][aria-selected=true]")).to_have_count(0)
+    expect(box).not_to_have_attribute("aria-activedescendant", re.compile(".+"))
+    with page.expect_response(lambda r: r.url.endswith("/ask")):
+        page.keyboard.press("Enter")
+    expect(page.locator("kb-search .answer")).to_be_visible()
+    assert "/documents/" not in page.url
+
+    # After asking, the arrows move through the cited passages; Enter opens the active one.
+    page.keyboard.press("ArrowDown")
+    expect(options.nth(0)).to_have_attribute("aria-selected", "true")
     href = options.nth(0).locator("a").get_attribute("href") or ""
     doc_id, start, end = view_params(href)
     page.keyboard.press("Enter")
