@@ -1,6 +1,8 @@
 """Validate eval/other_kb: questions.jsonl against corpus files."""
 
-import json, pathlib, collections
+import collections
+import json
+import pathlib
 
 base = pathlib.Path(__file__).resolve().parent
 corpus = base / "corpus"
