@@ -139,6 +139,19 @@ def test_keyboard_flow(new_page: Any, service: Service) -> None:
     expect(dialog).to_be_hidden()
     assert "trigger" in page.evaluate(ACTIVE_IN_WIDGET)["cls"]
 
+    # The dialog is modal: Tab cycles through its own controls only; a click outside closes it.
+    page.keyboard.press("/")
+    page.keyboard.press("Tab")
+    assert "ask" in page.evaluate(ACTIVE_IN_WIDGET)["cls"]
+    page.keyboard.press("Tab")
+    assert "close" in page.evaluate(ACTIVE_IN_WIDGET)["cls"]
+    page.keyboard.press("Tab")
+    assert page.evaluate(ACTIVE_IN_WIDGET)["role"] == "combobox"
+    page.keyboard.press("Shift+Tab")
+    assert "close" in page.evaluate(ACTIVE_IN_WIDGET)["cls"]
+    page.mouse.click(5, 700)
+    expect(dialog).to_be_hidden()
+
     # Ctrl+K opens it too (and toggles it closed).
     page.keyboard.press("Control+k")
     expect(dialog).to_be_visible()
