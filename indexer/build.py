@@ -14,7 +14,7 @@ from indexer.chunking import Candidate, ChunkingParams, candidates_for, chunk_do
 from indexer.cleaning import clean_lines
 from indexer.corpus import read_corpus
 from indexer.embedding import Embedder
-from indexer.models import Chunk, Document, UnitKind
+from indexer.models import Chunk, Document
 from indexer.store import IndexData, make_manifest, write_index
 from indexer.structure import parse_blocks, title_from_lines
 
@@ -39,11 +39,15 @@ def context_text(chunk: Chunk, document: Document) -> str:
 
 def candidate_text(candidate: Candidate, chunk: Chunk, docs: dict[str, Document]) -> str:
     """What is embedded for an answer span. List items, table rows and FAQ answers mean little
-    without what introduces them, so they are embedded after their lead-in or question; prose
-    sentences stand alone, so sentences of one section stay distinguishable."""
-    span = docs[chunk.doc_id].text[candidate.start : candidate.end]
-    introduced = chunk.units[candidate.first].kind is not UnitKind.SENTENCE or chunk.kind == "faq"
-    return f"{chunk.context}: {span}" if introduced and chunk.context else span
+    without what introduces them, so they are embedded after their headings and lead-in line;
+    prose sentences stand alone, so sentences of one section stay distinguishable."""
+    text = docs[chunk.doc_id].text
+    span = text[candidate.start : candidate.end]
+    if candidate.lead_start >= 0:
+        return f"{chunk.context} > {text[candidate.lead_start : candidate.lead_end]} {span}"
+    if chunk.kind == "faq" and chunk.context:
+        return f"{chunk.context}: {span}"
+    return span
 
 
 def prepare_document(

@@ -8,6 +8,7 @@ path, FAQ question, list lead-in) that is embedded and matched with it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from indexer.models import Block, BlockKind, Chunk, Unit, UnitKind
@@ -27,13 +28,31 @@ class ChunkingParams:
 @dataclass(frozen=True)
 class Candidate:
     """An answer candidate: units [first, last] of one chunk (a sentence, a window of adjacent
-    sentences of one paragraph, or a whole short list)."""
+    sentences of one paragraph, or a whole short list). List items and table rows keep the span
+    of the line that introduces them (`lead_start`/`lead_end`, -1 when none)."""
 
     chunk_id: int
     first: int
     last: int
     start: int
     end: int
+    lead_start: int = -1
+    lead_end: int = -1
+
+
+# Sentences about the text itself ("This section explores...", "In this article, we will...")
+# describe what follows instead of answering anything.
+_META = re.compile(
+    r"^(?:(?:this|the following|the next)\s+(?:section|article|post|guide|page|chapter)\b"
+    r"|in\s+this\s+(?:section|article|post|guide|page|chapter)\b"
+    r"|(?:here(?:'|\u2019)?s|here is|here are)\s+(?:how|what|why|a|an|the|some)\b"
+    r"|(?:let(?:'|\u2019)s|we(?:'|\u2019)ll|we will)\s+(?:explore|discuss|delve|look|examine|dive)\b)",
+    re.IGNORECASE,
+)
+
+
+def is_meta(sentence: str) -> bool:
+    return _META.search(sentence) is not None
 
 
 def _groups(blocks: list[Block]) -> list[list[tuple[int, Block]]]:
@@ -98,6 +117,9 @@ def _make_chunk(
     last_block = blocks[block_ids[-1]]
     lead_in_inside = last_block.lead_in is not None and any(u.end == last_block.lead_in.end for u in units)
     context_block = last_block if not lead_in_inside else _without_lead_in(last_block)
+    lead_ins = tuple(
+        (b, lead.start, lead.end) for b in dict.fromkeys(block_ids) if (lead := blocks[b].lead_in) is not None
+    )
     kinds = {blocks[b].kind.value for b in block_ids}
     kind = "faq" if _is_faq(last_block, blocks) else "+".join(sorted(kinds))
     return Chunk(
@@ -110,6 +132,7 @@ def _make_chunk(
         blocks=block_ids,
         context=_context(context_block, text),
         kind=kind,
+        lead_ins=lead_ins,
     )
 
 
@@ -123,9 +146,20 @@ def _is_faq(block: Block, blocks: list[Block]) -> bool:
 
 def candidates_for(chunk: Chunk, text: str, params: ChunkingParams) -> list[Candidate]:
     """Sentences, windows of adjacent sentences within one paragraph, and whole short lists."""
+    leads = {b: (s, e) for b, s, e in chunk.lead_ins}
+
+    def make(first: int, last: int) -> Candidate:
+        start, end = chunk.units[first].start, chunk.units[last].end
+        lead = leads.get(chunk.blocks[first]) if chunk.units[first].kind is not UnitKind.SENTENCE else None
+        return Candidate(chunk.chunk_id, first, last, start, end, *(lead or (-1, -1)))
+
     out: list[Candidate] = []
     n = len(chunk.units)
     for i in range(n):
+        first_text = text[chunk.units[i].start : chunk.units[i].end]
+        # A sentence that asks a question or talks about the text itself answers nothing.
+        if first_text.endswith("?") or is_meta(first_text):
+            continue
         for width in range(1, params.max_window + 1):
             j = i + width - 1
             if j >= n or chunk.blocks[j] != chunk.blocks[i]:
@@ -135,11 +169,10 @@ def candidates_for(chunk: Chunk, text: str, params: ChunkingParams) -> list[Cand
             start, end = chunk.units[i].start, chunk.units[j].end
             if width > 1 and word_count(text[start:end]) > params.max_candidate_words:
                 break
-            # A sentence that introduces a list ("...include:") or asks a question does not
-            # answer anything by itself.
-            if text[end - 1] in ":?" or text[chunk.units[i].end - 1] == "?":
+            # A sentence that introduces a list ("...include:") does not answer by itself.
+            if text[end - 1] in ":?":
                 continue
-            out.append(Candidate(chunk.chunk_id, i, j, start, end))
+            out.append(make(i, j))
     # A whole list (or table) of one block, when short enough to be an answer by itself.
     by_block: dict[int, list[int]] = {}
     for idx, block_id in enumerate(chunk.blocks):
@@ -148,7 +181,6 @@ def candidates_for(chunk: Chunk, text: str, params: ChunkingParams) -> list[Cand
         first, last = idxs[0], idxs[-1]
         if chunk.units[first].kind is UnitKind.SENTENCE or last == first:
             continue
-        start, end = chunk.units[first].start, chunk.units[last].end
-        if word_count(text[start:end]) <= params.max_candidate_words:
-            out.append(Candidate(chunk.chunk_id, first, last, start, end))
+        if word_count(text[chunk.units[first].start : chunk.units[last].end]) <= params.max_candidate_words:
+            out.append(make(first, last))
     return out

@@ -77,3 +77,4 @@ class Chunk:
     blocks: tuple[int, ...]  # block id of each unit, same length as units
     context: str
     kind: str
+    lead_ins: tuple[tuple[int, int, int], ...] = ()  # (block id, start, end) of lists' lead-in lines

@@ -22,7 +22,7 @@ from indexer.embedding import sha256_file
 from indexer.errors import IndexLoadError
 from indexer.models import Chunk, Document, Unit, UnitKind
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 VECTOR_FILES = ("passages.faiss", "contexts.faiss", "candidates.faiss")
 JSON_FILES = ("documents.json", "chunks.json", "candidates.json")
@@ -96,6 +96,7 @@ def _chunk_to_json(chunk: Chunk) -> dict[str, Any]:
         "kind": chunk.kind,
         "units": [[u.start, u.end, u.kind.value] for u in chunk.units],
         "blocks": list(chunk.blocks),
+        "lead_ins": [list(x) for x in chunk.lead_ins],
     }
 
 
@@ -110,6 +111,7 @@ def _chunk_from_json(obj: dict[str, Any]) -> Chunk:
         blocks=tuple(int(b) for b in obj["blocks"]),
         context=str(obj["context"]),
         kind=str(obj["kind"]),
+        lead_ins=tuple((int(b), int(s), int(e)) for b, s, e in obj.get("lead_ins", [])),
     )
 
 
@@ -156,6 +158,8 @@ def _write_files(data: IndexData, folder: Path) -> None:
         "last": [c.last for c in data.candidates],
         "start": [c.start for c in data.candidates],
         "end": [c.end for c in data.candidates],
+        "lead_start": [c.lead_start for c in data.candidates],
+        "lead_end": [c.lead_end for c in data.candidates],
     }
     (folder / "candidates.json").write_text(json.dumps(candidates), encoding="utf-8")
     for name, vectors in zip(
@@ -201,7 +205,14 @@ def read_index(folder: Path) -> IndexData:
         candidates = [
             Candidate(*row)
             for row in zip(
-                cols["chunk_id"], cols["first"], cols["last"], cols["start"], cols["end"], strict=True
+                cols["chunk_id"],
+                cols["first"],
+                cols["last"],
+                cols["start"],
+                cols["end"],
+                cols["lead_start"],
+                cols["lead_end"],
+                strict=True,
             )
         ]
     except (KeyError, TypeError, ValueError) as exc:

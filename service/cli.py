@@ -120,6 +120,13 @@ def evaluate(
     fit: Annotated[
         Path | None, typer.Option(help="Fit the abstention model on this set and write it here.")
     ] = None,
+    fit_also: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="DATASET:INDEX of another knowledge base to fit on too (repeatable), so the "
+            "abstention model is not fitted to one corpus."
+        ),
+    ] = None,
     min_accuracy: Annotated[float, typer.Option(help="Fail below this answer accuracy.")] = 0.0,
     min_recall5: Annotated[float, typer.Option(help="Fail below this recall@5.")] = 0.0,
     min_abstention: Annotated[float, typer.Option(help="Fail below this abstention accuracy.")] = 0.0,
@@ -143,7 +150,14 @@ def evaluate(
         kb = load_knowledge_base(cfg, default_embedder(cfg))
         if fit is not None:
             signals = [kb.ask_detailed(q.question, 5)[1].signals for q in questions]
-            model = fit_abstention(signals, [q.answerable for q in questions])
+            labels = [q.answerable for q in questions]
+            for pair in fit_also or []:
+                extra_path, _, extra_index = pair.rpartition(":")
+                extra_kb = load_knowledge_base(_settings(index_dir=Path(extra_index)), kb.embedder)
+                extra = load_dataset(Path(extra_path))
+                signals += [extra_kb.ask_detailed(q.question, 5)[1].signals for q in extra]
+                labels += [q.answerable for q in extra]
+            model = fit_abstention(signals, labels)
             fit.write_text(model.to_json() + "\n", encoding="utf-8")
             kb.abstention = model
             typer.echo(f"fitted abstention model written to {fit} (threshold {model.threshold:.3f})")

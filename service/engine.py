@@ -15,11 +15,11 @@ import numpy as np
 from indexer.build import passage_text
 from indexer.chunking import Candidate
 from indexer.embedding import Embedder
-from indexer.models import Chunk, Document
+from indexer.models import Chunk, Document, UnitKind
 from indexer.store import IndexData, read_index
 from indexer.text import word_count
 from service.abstention import DEFAULT_MODEL_PATH, AbstentionModel, Signals
-from service.answer import AnswerWeights, SpanFeatures, best_index, novelty, span_score
+from service.answer import AnswerWeights, SpanFeatures, best_index, novelty, overflow, span_scores
 from service.api_models import AskResponse, Citation, SearchResponse
 from service.errors import DocumentNotFound, IndexMismatch
 from service.lexical import Analyzer, LexicalIndex
@@ -72,6 +72,7 @@ class KnowledgeBase:
         abstention_path: Path | None = None,
         tuning: Tuning | None = None,
     ) -> KnowledgeBase:
+        """An index from disk, with the fitted abstention model (default: service/abstention.json)."""
         model = AbstentionModel.from_file(abstention_path or DEFAULT_MODEL_PATH)
         return cls(read_index(index_dir), embedder, model, tuning)
 
@@ -113,8 +114,10 @@ class KnowledgeBase:
 
     # -- answering ---------------------------------------------------------------------------
 
-    def select(self, ranked: PassageScores, terms: list[str], vector: np.ndarray) -> Selection:
-        w = self.tuning.answer
+    def span_features(
+        self, ranked: PassageScores, terms: list[str], vector: np.ndarray
+    ) -> tuple[list[int], list[SpanFeatures]]:
+        """Candidate rows inside the top passages, with their features."""
         top = min(self.tuning.answer_passages, ranked.rows.size)
         rows: list[int] = []
         passage_of: list[float] = []
@@ -122,46 +125,58 @@ class KnowledgeBase:
             chunk_rows = self._by_chunk.get(int(ranked.rows[i]), [])
             rows.extend(chunk_rows)
             passage_of.extend([float(ranked.fused[i])] * len(chunk_rows))
-        features: list[SpanFeatures] = []
-        coverages: list[float] = []
+        if not rows:
+            return [], []
         asked = set(terms)
-        if rows:
-            sims = self.data.candidate_vectors[rows] @ vector
-            for row, sim, passage in zip(rows, sims, passage_of, strict=True):
-                cand = self.data.candidates[row]
-                chunk = self._chunks[cand.chunk_id]
-                span = self._docs[chunk.doc_id].text[cand.start : cand.end]
-                own_terms = self.analyzer.doc_terms(span)
-                coverage = self.lexical.coverage(terms, set(own_terms) | self._context_terms[cand.chunk_id])
-                coverages.append(coverage)
-                lead = cand.first == 0 or chunk.blocks[cand.first - 1] != chunk.blocks[cand.first]
-                features.append(
-                    SpanFeatures(
-                        float(sim), passage, coverage, word_count(span), lead, novelty(own_terms, asked)
-                    )
+        # Spans are compared on the words the corpus has: an unknown word cannot tell spans apart
+        # (its absence is the abstention model's business).
+        known = [t for t in terms if self.lexical.known(t)]
+        sims = self.data.candidate_vectors[rows] @ vector
+        features: list[SpanFeatures] = []
+        for row, sim, passage in zip(rows, sims, passage_of, strict=True):
+            cand = self.data.candidates[row]
+            chunk = self._chunks[cand.chunk_id]
+            text = self._docs[chunk.doc_id].text
+            span = text[cand.start : cand.end]
+            own_terms = self.analyzer.doc_terms(span)
+            own = set(own_terms)
+            if cand.lead_start >= 0:
+                own |= set(self.analyzer.doc_terms(text[cand.lead_start : cand.lead_end]))
+            first_unit = chunk.units[cand.first]
+            features.append(
+                SpanFeatures(
+                    similarity=float(sim),
+                    passage=passage,
+                    coverage=self.lexical.coverage(known, own | self._context_terms[cand.chunk_id]),
+                    own_coverage=self.lexical.coverage(known, own),
+                    novelty=novelty(own_terms, asked),
+                    lead=float(cand.first == 0 or chunk.blocks[cand.first - 1] != chunk.blocks[cand.first]),
+                    whole_list=float(first_unit.kind is not UnitKind.SENTENCE and cand.last > cand.first),
+                    extra_units=float(cand.last - cand.first)
+                    if first_unit.kind is UnitKind.SENTENCE
+                    else 0.0,
+                    overflow=overflow(word_count(span)),
                 )
-        scores = np.array([span_score(f, w) for f in features])
-        best = best_index(scores)
+            )
+        return rows, features
+
+    def select(self, ranked: PassageScores, terms: list[str], vector: np.ndarray) -> Selection:
+        rows, features = self.span_features(ranked, terms, vector)
+        best = best_index(span_scores(features, self.tuning.answer))
         known = [t for t in set(terms) if self.lexical.known(t)]
         corpus_coverage = self.lexical.coverage(terms, set(known)) if terms else 0.0
-        margin = (
-            float(ranked.fused[0] - ranked.fused[1])
-            if ranked.fused.size > 1
-            else float(ranked.fused[0])
-            if ranked.fused.size
-            else 0.0
-        )
+        fused = ranked.fused
+        margin = float(fused[0] - fused[1]) if fused.size > 1 else float(fused[0]) if fused.size else 0.0
+        chosen = self.data.candidates[rows[best]] if best >= 0 else None
         signals = Signals(
             span_similarity=features[best].similarity if best >= 0 else 0.0,
             passage_dense=float(ranked.dense[0]) if ranked.dense.size else 0.0,
-            span_coverage=coverages[best] if best >= 0 else 0.0,
+            span_coverage=features[best].coverage if best >= 0 else 0.0,
             corpus_coverage=corpus_coverage,
             passage_margin=margin,
-            missing_rare=self._missing_rare(terms, self.data.candidates[rows[best]].chunk_id)
-            if best >= 0
-            else 1.0,
+            missing_rare=self._missing_rare(terms, chosen.chunk_id) if chosen is not None else 1.0,
         )
-        return Selection(self.data.candidates[rows[best]] if best >= 0 else None, signals)
+        return Selection(chosen, signals)
 
     def _missing_rare(self, terms: list[str], chunk_id: int) -> float:
         present = self._passage_terms[chunk_id]

@@ -21,6 +21,7 @@ _ACRONYM = re.compile(r"((?:[A-Z][\w-]*\s+(?:of\s+|and\s+|&\s+)?){1,6})\(([A-Z][
 # "CMO (Chief Marketing Officer)": the reverse order.
 _ACRONYM_FIRST = re.compile(r"\b([A-Z][A-Za-z]{1,7})\s+\(((?:[A-Z][\w-]*\s*(?:of\s+|and\s+|&\s+)?){1,6})\)")
 MIN_TYPO_LENGTH = 4
+MIN_PREFIX = 4
 TYPO_SCORE_CUTOFF = 84.0
 
 
@@ -52,6 +53,12 @@ class Analyzer:
     vocabulary: Counter[str]
     acronyms: dict[str, str]
     stemmer: Stemmer.Stemmer = field(default_factory=lambda: Stemmer.Stemmer("english"))
+    _stems: Counter[str] = field(default_factory=Counter)
+
+    def __post_init__(self) -> None:
+        for word, count in self.vocabulary.items():
+            if word not in STOPWORDS:
+                self._stems[str(self.stemmer.stemWord(word))] += count
 
     @classmethod
     def from_texts(cls, texts: Sequence[str]) -> Analyzer:
@@ -89,7 +96,18 @@ class Analyzer:
         return out
 
     def query_terms(self, question: str) -> list[str]:
-        return self._stem(self.expand(self.query_words(question)))
+        """Stemmed, expanded question terms, each unknown stem joined by the corpus stems it is a
+        prefix of or extends ("tech" -> "technolog", "historically" -> "histori")."""
+        stems = self._stem(self.expand(self.query_words(question)))
+        return stems + [t for s in stems if s not in self._stems for t in self._related_stems(s)]
+
+    def _related_stems(self, stem: str) -> list[str]:
+        if len(stem) < MIN_PREFIX:
+            return []
+        related = [
+            t for t in self._stems if len(t) >= MIN_PREFIX and (t.startswith(stem) or stem.startswith(t))
+        ]
+        return sorted(related, key=lambda t: -self._stems[t])[:3]
 
     def coverage_terms(self, question: str) -> list[str]:
         """Question terms for coverage measures: no expansion, so "CRO" counts once, not four times."""
