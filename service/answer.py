@@ -24,6 +24,7 @@ class SpanFeatures:
     whole_list: float  # 1 for a whole list or table
     extra_units: float  # sentences beyond the first in a window
     overflow: float  # tens of words beyond FREE_WORDS
+    faq_answer: float  # similarity of question and FAQ question, for a span that is that FAQ's whole answer
 
     def vector(self) -> np.ndarray:
         return np.array(list(asdict(self).values()), dtype=np.float64)
@@ -31,15 +32,16 @@ class SpanFeatures:
 
 @dataclass(frozen=True)
 class AnswerWeights:
-    similarity: float = 0.5
+    similarity: float = 0.6
     passage: float = 0.3
     coverage: float = 0.2
-    own_coverage: float = 0.0
-    novelty: float = 0.1
+    own_coverage: float = 0.1
+    novelty: float = 0.2
     lead: float = 0.03
     whole_list: float = 0.0
     extra_units: float = 0.0
     overflow: float = -0.03
+    faq_answer: float = 0.1
 
     def vector(self) -> np.ndarray:
         return np.array(list(asdict(self).values()), dtype=np.float64)

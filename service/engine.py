@@ -132,6 +132,7 @@ class KnowledgeBase:
         # (its absence is the abstention model's business).
         known = [t for t in terms if self.lexical.known(t)]
         sims = self.data.candidate_vectors[rows] @ vector
+        context_sims = dict(zip(ranked.rows.tolist(), ranked.context.tolist(), strict=True))
         features: list[SpanFeatures] = []
         for row, sim, passage in zip(rows, sims, passage_of, strict=True):
             cand = self.data.candidates[row]
@@ -156,9 +157,20 @@ class KnowledgeBase:
                     if first_unit.kind is UnitKind.SENTENCE
                     else 0.0,
                     overflow=overflow(word_count(span)),
+                    faq_answer=context_sims[cand.chunk_id] if self._whole_faq_answer(chunk, cand) else 0.0,
                 )
             )
         return rows, features
+
+    @staticmethod
+    def _whole_faq_answer(chunk: Chunk, cand: Candidate) -> bool:
+        """An FAQ answer paragraph is written to answer its question in full."""
+        if chunk.kind != "faq":
+            return False
+        block = chunk.blocks[cand.first]
+        starts = cand.first == 0 or chunk.blocks[cand.first - 1] != block
+        ends = cand.last == len(chunk.units) - 1 or chunk.blocks[cand.last + 1] != block
+        return starts and ends
 
     def select(self, ranked: PassageScores, terms: list[str], vector: np.ndarray) -> Selection:
         rows, features = self.span_features(ranked, terms, vector)

@@ -10,10 +10,10 @@ import numpy as np
 
 @dataclass(frozen=True)
 class FusionWeights:
-    dense: float = 0.3
-    context: float = 0.15
-    lexical: float = 0.3
-    span: float = 0.4  # best single answer span of the passage: sharp where passages are diffuse
+    dense: float = 0.4
+    context: float = 0.1
+    lexical: float = 0.4
+    span: float = 0.6  # best single answer span of the passage: sharp where passages are diffuse
 
 
 @dataclass(frozen=True)
