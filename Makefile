@@ -49,8 +49,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check indexer service eval tests
 	$(BIN)/mypy
 
-bench: $(STAMP) $(INDEX)/manifest.json
-	$(BIN)/python -m eval.bench --index $(INDEX)
+bench: $(STAMP)
+	$(BIN)/python -m eval.bench --corpus corpus
 
 clean:
 	rm -rf $(INDEX) .pytest_cache .mypy_cache
