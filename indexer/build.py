@@ -3,6 +3,7 @@ index directory. `prepare` is pure (no model); `build_index` adds the embedder a
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,8 @@ from indexer.cleaning import clean_lines
 from indexer.corpus import read_corpus
 from indexer.embedding import Embedder
 from indexer.models import Chunk, Document
-from indexer.store import IndexData, make_manifest, write_index
+from indexer.errors import IndexLoadError
+from indexer.store import IndexData, make_manifest, read_index, write_index
 from indexer.structure import parse_blocks, title_from_lines
 
 
@@ -73,23 +75,64 @@ def prepare(corpus: Path, params: ChunkingParams) -> Prepared:
     return Prepared(documents, chunks, candidates)
 
 
-def embed_prepared(prepared: Prepared, embedder: Embedder, *, progress: bool = False) -> IndexData:
+def embedding_texts(prepared: Prepared) -> list[str]:
+    """Every text the index embeds, in row order: passages, then contexts, then answer spans."""
     docs = {d.doc_id: d for d in prepared.documents}
     chunk_by_id = {c.chunk_id: c for c in prepared.chunks}
     passages = [passage_text(c, docs[c.doc_id]) for c in prepared.chunks]
     contexts = [context_text(c, docs[c.doc_id]) for c in prepared.chunks]
-    candidate_texts = [candidate_text(c, chunk_by_id[c.chunk_id], docs) for c in prepared.candidates]
-    # One call, so the progress bar covers the whole corpus.
-    vectors = embedder.embed([*passages, *contexts, *candidate_texts], progress=progress)
-    n = len(passages)
-    return IndexData(
+    spans = [candidate_text(c, chunk_by_id[c.chunk_id], docs) for c in prepared.candidates]
+    return [*passages, *contexts, *spans]
+
+
+def _text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def reusable_vectors(previous: IndexData | None, embedder: Embedder) -> dict[str, np.ndarray]:
+    """Vectors of an earlier index built with the same model, by hash of the embedded text, so
+    re-indexing embeds only what changed."""
+    if previous is None:
+        return {}
+    model = previous.manifest.get("model", {})
+    if (model.get("id"), model.get("dimension"), model.get("weights_sha256")) != (
+        embedder.model_id,
+        embedder.dimension,
+        embedder.weights_sha256,
+    ):
+        return {}
+    texts = embedding_texts(Prepared(previous.documents, previous.chunks, previous.candidates))
+    vectors = np.concatenate([previous.passage_vectors, previous.context_vectors, previous.candidate_vectors])
+    return {_text_key(t): v for t, v in zip(texts, vectors, strict=True)}
+
+
+def embed_prepared(
+    prepared: Prepared,
+    embedder: Embedder,
+    *,
+    progress: bool = False,
+    reuse: dict[str, np.ndarray] | None = None,
+) -> tuple[IndexData, int]:
+    """Vectors for every text, reusing known ones; returns the data and how many distinct texts
+    had to be embedded (the rest came from `reuse`)."""
+    texts = embedding_texts(prepared)
+    keys = [_text_key(t) for t in texts]
+    reuse = reuse or {}
+    missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in reuse}.items())
+    # One call for everything new, so the progress bar covers the whole job.
+    fresh = embedder.embed([t for _, t in missing], progress=progress)
+    known = {**reuse, **{k: v for (k, _), v in zip(missing, fresh, strict=True)}}
+    vectors = np.stack([known[k] for k in keys]) if keys else np.zeros((0, embedder.dimension), np.float32)
+    n = len(prepared.chunks)
+    data = IndexData(
         prepared.documents,
         prepared.chunks,
         prepared.candidates,
-        np.ascontiguousarray(vectors[:n]),
-        np.ascontiguousarray(vectors[n : 2 * n]),
-        np.ascontiguousarray(vectors[2 * n :]),
+        np.ascontiguousarray(vectors[:n], dtype=np.float32),
+        np.ascontiguousarray(vectors[n : 2 * n], dtype=np.float32),
+        np.ascontiguousarray(vectors[2 * n :], dtype=np.float32),
     )
+    return data, len(missing)
 
 
 def build_index(
@@ -101,7 +144,14 @@ def build_index(
     progress: bool = False,
 ) -> dict[str, Any]:
     params = params or ChunkingParams()
-    data = embed_prepared(prepare(corpus, params), embedder, progress=progress)
+    try:
+        previous: IndexData | None = read_index(out)
+    except IndexLoadError:
+        previous = None
+    prepared = prepare(corpus, params)
+    known = reusable_vectors(previous, embedder)
+    reusable = {_text_key(t) for t in embedding_texts(prepared)} & known.keys()
+    data, embedded = embed_prepared(prepared, embedder, progress=progress, reuse=known)
     manifest = make_manifest(
         data,
         model_id=embedder.model_id,
@@ -111,5 +161,6 @@ def build_index(
         corpus_path=str(corpus),
         kbqa_version=__version__,
     )
+    manifest["counts"] |= {"embedded": embedded, "reused": len(reusable)}
     write_index(data, manifest, out)
     return manifest

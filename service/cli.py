@@ -51,7 +51,8 @@ def index(
     counts = manifest["counts"]
     typer.echo(
         f"indexed {counts['documents']} documents -> {counts['chunks']} passages, "
-        f"{counts['candidates']} answer spans into {cfg.index_dir}"
+        f"{counts['candidates']} answer spans into {cfg.index_dir} "
+        f"({counts['embedded']} texts embedded, {counts['reused']} unchanged ones reused)"
     )
 
 

@@ -71,3 +71,45 @@ def test_other_model_or_dimension_is_refused(built: Path) -> None:
         KnowledgeBase.load(built, HashingEmbedder(dimension=32))
     with pytest.raises(IndexMismatch, match="model"):
         KnowledgeBase.load(built, HashingEmbedder(model_id="test/other"))
+
+
+class CountingEmbedder(HashingEmbedder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[int] = []
+
+    def embed(self, texts, *, progress=False):  # type: ignore[no-untyped-def]
+        self.calls.append(len(texts))
+        return super().embed(texts, progress=progress)
+
+
+def test_reindexing_embeds_only_what_changed(tmp_path: Path) -> None:
+    import shutil
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    out = tmp_path / "index"
+    first = CountingEmbedder()
+    manifest = build_index(corpus, out, first)
+    total = manifest["counts"]["embedded"]
+    assert manifest["counts"]["reused"] == 0 and total > 0
+
+    again = CountingEmbedder()
+    manifest = build_index(corpus, out, again)
+    assert manifest["counts"]["embedded"] == 0 and again.calls == [0]
+
+    path = corpus / "cro-failed-experiment.txt"
+    path.write_text(path.read_text(encoding="utf-8") + "\n\nA new closing sentence about revenue teams.\n")
+    changed = CountingEmbedder()
+    manifest = build_index(corpus, out, changed)
+    assert 0 < manifest["counts"]["embedded"] < total / 4
+    # Reused vectors are the same as freshly computed ones.
+    fresh = read_index(out)
+    again_dir = tmp_path / "fresh"
+    build_index(corpus, again_dir, HashingEmbedder())
+    assert (fresh.candidate_vectors == read_index(again_dir).candidate_vectors).all()
+
+
+def test_other_model_reuses_nothing(built: Path) -> None:
+    manifest = build_index(CORPUS, built, HashingEmbedder(model_id="test/other"))
+    assert manifest["counts"]["reused"] == 0
