@@ -65,6 +65,29 @@
     ).split(" ")
   );
 
+  // One dark palette, used by the system preference and by theme="dark".
+  const DARK = `
+  --kb-bg: #171b21;
+  --kb-surface: #20252d;
+  --kb-fg: #e5eaf0;
+  --kb-muted: #9ea8b4;
+  --kb-border: #3a434e;
+  --kb-accent: #7fb0ff;
+  --kb-accent-fg: #0d1420;
+  --kb-focus: #8ab8ff;
+  --kb-active-bg: #243246;
+  --kb-term-bg: #5a4a00;
+  --kb-term-fg: #fff6c8;
+  --kb-answer-bg: #1f5a31;
+  --kb-answer-fg: #e3ffe9;
+  --kb-high: #6fd38b;
+  --kb-medium: #f0b85a;
+  --kb-low: #ff8f86;
+  --kb-backdrop: rgba(0, 0, 0, 0.62);
+  --kb-shadow: 0 20px 60px rgba(0, 0, 0, 0.6);
+  color-scheme: dark;
+`;
+
   const CSS = `
 :host {
   all: initial;
@@ -105,47 +128,11 @@
 
 @media (prefers-color-scheme: dark) {
   :host(:not([theme="light"])) {
-    --kb-bg: #171b21;
-    --kb-surface: #20252d;
-    --kb-fg: #e5eaf0;
-    --kb-muted: #9ea8b4;
-    --kb-border: #3a434e;
-    --kb-accent: #7fb0ff;
-    --kb-accent-fg: #0d1420;
-    --kb-focus: #8ab8ff;
-    --kb-active-bg: #243246;
-    --kb-term-bg: #5a4a00;
-    --kb-term-fg: #fff6c8;
-    --kb-answer-bg: #1f5a31;
-    --kb-answer-fg: #e3ffe9;
-    --kb-high: #6fd38b;
-    --kb-medium: #f0b85a;
-    --kb-low: #ff8f86;
-    --kb-backdrop: rgba(0, 0, 0, 0.62);
-    --kb-shadow: 0 20px 60px rgba(0, 0, 0, 0.6);
-    color-scheme: dark;
+${DARK}
   }
 }
 :host([theme="dark"]) {
-  --kb-bg: #171b21;
-  --kb-surface: #20252d;
-  --kb-fg: #e5eaf0;
-  --kb-muted: #9ea8b4;
-  --kb-border: #3a434e;
-  --kb-accent: #7fb0ff;
-  --kb-accent-fg: #0d1420;
-  --kb-focus: #8ab8ff;
-  --kb-active-bg: #243246;
-  --kb-term-bg: #5a4a00;
-  --kb-term-fg: #fff6c8;
-  --kb-answer-bg: #1f5a31;
-  --kb-answer-fg: #e3ffe9;
-  --kb-high: #6fd38b;
-  --kb-medium: #f0b85a;
-  --kb-low: #ff8f86;
-  --kb-backdrop: rgba(0, 0, 0, 0.62);
-  --kb-shadow: 0 20px 60px rgba(0, 0, 0, 0.6);
-  color-scheme: dark;
+${DARK}
 }
 
 *, *::before, *::after { box-sizing: border-box; }
