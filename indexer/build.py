@@ -11,11 +11,11 @@ from typing import Any
 import numpy as np
 
 from indexer import __version__
-from indexer.chunking import Candidate, ChunkingParams, candidates_for, chunk_document
+from indexer.chunking import Candidate, ChunkingParams, candidates_for, chunk_document, clauses
 from indexer.cleaning import clean_lines
 from indexer.corpus import read_corpus
 from indexer.embedding import Embedder
-from indexer.models import Chunk, Document
+from indexer.models import Chunk, Document, UnitKind
 from indexer.errors import IndexLoadError
 from indexer.store import IndexData, make_manifest, read_index, write_index
 from indexer.structure import parse_blocks, title_from_lines
@@ -82,7 +82,23 @@ def embedding_texts(prepared: Prepared) -> list[str]:
     passages = [passage_text(c, docs[c.doc_id]) for c in prepared.chunks]
     contexts = [context_text(c, docs[c.doc_id]) for c in prepared.chunks]
     spans = [candidate_text(c, chunk_by_id[c.chunk_id], docs) for c in prepared.candidates]
-    return [*passages, *contexts, *spans]
+    clause_texts = [
+        docs[chunk_by_id[prepared.candidates[o].chunk_id].doc_id].text[s:e]
+        for o, s, e in clause_spans(prepared)
+    ]
+    return [*passages, *contexts, *spans, *clause_texts]
+
+
+def clause_spans(prepared: Prepared) -> list[tuple[int, int, int]]:
+    """(candidate row, start, end) of the clauses of every long single-sentence candidate."""
+    docs = {d.doc_id: d for d in prepared.documents}
+    chunk_by_id = {c.chunk_id: c for c in prepared.chunks}
+    out: list[tuple[int, int, int]] = []
+    for row, cand in enumerate(prepared.candidates):
+        chunk = chunk_by_id[cand.chunk_id]
+        if cand.first == cand.last and chunk.units[cand.first].kind is UnitKind.SENTENCE:
+            out.extend((row, s, e) for s, e in clauses(docs[chunk.doc_id].text, cand.start, cand.end))
+    return out
 
 
 def _text_key(text: str) -> str:
@@ -102,7 +118,16 @@ def reusable_vectors(previous: IndexData | None, embedder: Embedder) -> dict[str
     ):
         return {}
     texts = embedding_texts(Prepared(previous.documents, previous.chunks, previous.candidates))
-    vectors = np.concatenate([previous.passage_vectors, previous.context_vectors, previous.candidate_vectors])
+    vectors = np.concatenate(
+        [
+            previous.passage_vectors,
+            previous.context_vectors,
+            previous.candidate_vectors,
+            previous.clause_vectors,
+        ]
+    )
+    if len(texts) != len(vectors):  # built by another version of the text rules: start afresh
+        return {}
     return {_text_key(t): v for t, v in zip(texts, vectors, strict=True)}
 
 
@@ -123,14 +148,19 @@ def embed_prepared(
     fresh = embedder.embed([t for _, t in missing], progress=progress)
     known = {**reuse, **{k: v for (k, _), v in zip(missing, fresh, strict=True)}}
     vectors = np.stack([known[k] for k in keys]) if keys else np.zeros((0, embedder.dimension), np.float32)
-    n = len(prepared.chunks)
+    n, m = len(prepared.chunks), len(prepared.candidates)
+    clause_rows = clause_spans(prepared)
+    parts = [vectors[:n], vectors[n : 2 * n], vectors[2 * n : 2 * n + m], vectors[2 * n + m :]]
+    passages, contexts, spans, clause_vectors = (np.ascontiguousarray(p, dtype=np.float32) for p in parts)
     data = IndexData(
         prepared.documents,
         prepared.chunks,
         prepared.candidates,
-        np.ascontiguousarray(vectors[:n], dtype=np.float32),
-        np.ascontiguousarray(vectors[n : 2 * n], dtype=np.float32),
-        np.ascontiguousarray(vectors[2 * n :], dtype=np.float32),
+        passages,
+        contexts,
+        spans,
+        clause_owner=[o for o, _, _ in clause_rows],
+        clause_vectors=clause_vectors,
     )
     return data, len(missing)
 

@@ -51,6 +51,34 @@ _META = re.compile(
 )
 
 
+_CLAUSE_BREAK = re.compile(r"[,;:]\s+|\s+[\u2013\u2014-]\s+")
+LONG_SENTENCE_WORDS = 20
+MIN_CLAUSE_WORDS = 5
+
+
+def clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Clause spans of a long sentence, split at commas, semicolons, colons and dashes; pieces
+    shorter than MIN_CLAUSE_WORDS join the clause before them. Short sentences give []."""
+    if word_count(text[start:end]) <= LONG_SENTENCE_WORDS:
+        return []
+    pieces: list[tuple[int, int]] = []
+    cursor = start
+    for match in _CLAUSE_BREAK.finditer(text, start, end):
+        pieces.append((cursor, match.start()))
+        cursor = match.end()
+    pieces.append((cursor, end))
+    merged: list[tuple[int, int]] = []
+    for s, e in pieces:
+        if merged and word_count(text[s:e]) < MIN_CLAUSE_WORDS:
+            merged[-1] = (merged[-1][0], e)
+        else:
+            merged.append((s, e))
+    if merged and word_count(text[merged[0][0] : merged[0][1]]) < MIN_CLAUSE_WORDS and len(merged) > 1:
+        merged[1] = (merged[0][0], merged[1][1])
+        merged.pop(0)
+    return merged if len(merged) > 1 else []
+
+
 def is_meta(sentence: str) -> bool:
     return _META.search(sentence) is not None
 

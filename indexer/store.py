@@ -22,9 +22,9 @@ from indexer.embedding import sha256_file
 from indexer.errors import IndexLoadError
 from indexer.models import Chunk, Document, Unit, UnitKind
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
-VECTOR_FILES = ("passages.faiss", "contexts.faiss", "candidates.faiss")
+VECTOR_FILES = ("passages.faiss", "contexts.faiss", "candidates.faiss", "clauses.faiss")
 JSON_FILES = ("documents.json", "chunks.json", "candidates.json")
 
 
@@ -39,6 +39,11 @@ class IndexData:
     context_vectors: np.ndarray
     candidate_vectors: np.ndarray
     manifest: dict[str, Any] = field(default_factory=dict)
+    # Clauses of long single-sentence spans, embedded on their own: a long sentence's vector is
+    # diluted, so a span also matches as well as its best clause. `clause_owner` maps each clause
+    # vector to its candidate row.
+    clause_owner: list[int] = field(default_factory=list)
+    clause_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
 
 
 def corpus_hash(documents: list[Document]) -> str:
@@ -160,11 +165,11 @@ def _write_files(data: IndexData, folder: Path) -> None:
         "end": [c.end for c in data.candidates],
         "lead_start": [c.lead_start for c in data.candidates],
         "lead_end": [c.lead_end for c in data.candidates],
+        "clause_owner": list(data.clause_owner),
     }
     (folder / "candidates.json").write_text(json.dumps(candidates), encoding="utf-8")
-    for name, vectors in zip(
-        VECTOR_FILES, (data.passage_vectors, data.context_vectors, data.candidate_vectors), strict=True
-    ):
+    all_vectors = (data.passage_vectors, data.context_vectors, data.candidate_vectors, data.clause_vectors)
+    for name, vectors in zip(VECTOR_FILES, all_vectors, strict=True):
         faiss.write_index(_flat_index(vectors), str(folder / name))
 
 
@@ -215,16 +220,19 @@ def read_index(folder: Path) -> IndexData:
                 strict=True,
             )
         ]
+        clause_owner = [int(x) for x in cols["clause_owner"]]
     except (KeyError, TypeError, ValueError) as exc:
         raise IndexLoadError(f"index metadata at {folder} is malformed: {exc}") from exc
     vectors = [_read_vectors(folder / name) for name in VECTOR_FILES]
     dim = manifest["model"]["dimension"]
-    expected_rows = (len(chunks), len(chunks), len(candidates))
+    expected_rows = (len(chunks), len(chunks), len(candidates), len(clause_owner))
     for name, matrix, rows in zip(VECTOR_FILES, vectors, expected_rows, strict=True):
         if matrix.shape != (rows, dim):
             raise IndexLoadError(f"{name} holds {matrix.shape}, the manifest says ({rows}, {dim})")
-    passages, contexts, spans = vectors
-    return IndexData(documents, chunks, candidates, passages, contexts, spans, manifest=manifest)
+    passages, contexts, spans, clauses = vectors
+    return IndexData(
+        documents, chunks, candidates, passages, contexts, spans, manifest, clause_owner, clauses
+    )
 
 
 def _read_vectors(path: Path) -> np.ndarray:

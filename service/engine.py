@@ -60,6 +60,7 @@ class KnowledgeBase:
         self._passage_terms = [set(self.analyzer.doc_terms(t)) for t in texts]
         self._passages = faiss.IndexFlatIP(data.passage_vectors.shape[1])
         self._passages.add(data.passage_vectors)
+        self._clause_owner = np.asarray(data.clause_owner, dtype=np.int64)
         self._by_chunk: dict[int, list[int]] = defaultdict(list)
         for row, cand in enumerate(data.candidates):
             self._by_chunk[cand.chunk_id].append(row)
@@ -97,12 +98,19 @@ class KnowledgeBase:
         rows = candidate_rows(dense_rows[0][dense_rows[0] >= 0], bm25, depth)
         dense = self.data.passage_vectors[rows] @ vector
         context = self.data.context_vectors[rows] @ vector
-        span_sims = self.data.candidate_vectors @ vector
+        span_sims = self._span_similarities(vector)
         best_span = np.array(
             [max((span_sims[i] for i in self._by_chunk.get(int(r), [])), default=0.0) for r in rows]
         )
         ranked = fuse(rows, dense, context, bm25, best_span, self.tuning.fusion)
         return ranked, self.analyzer.coverage_terms(question), vector
+
+    def _span_similarities(self, vector: np.ndarray) -> np.ndarray:
+        """Each candidate's similarity to the question: the better of the whole span and its best clause."""
+        sims = self.data.candidate_vectors @ vector
+        if self._clause_owner.size:
+            np.maximum.at(sims, self._clause_owner, self.data.clause_vectors @ vector)
+        return sims
 
     def search(self, query: str, k: int) -> SearchResponse:
         started = time.perf_counter()
@@ -131,7 +139,7 @@ class KnowledgeBase:
         # Spans are compared on the words the corpus has: an unknown word cannot tell spans apart
         # (its absence is the abstention model's business).
         known = [t for t in terms if self.lexical.known(t)]
-        sims = self.data.candidate_vectors[rows] @ vector
+        sims = self._span_similarities(vector)[rows]
         context_sims = dict(zip(ranked.rows.tolist(), ranked.context.tolist(), strict=True))
         features: list[SpanFeatures] = []
         for row, sim, passage in zip(rows, sims, passage_of, strict=True):

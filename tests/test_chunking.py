@@ -73,3 +73,19 @@ def test_every_chunk_and_candidate_maps_back_to_the_source(parts: list[str], max
             assert text[unit.start : unit.end].strip() == text[unit.start : unit.end]
         for cand in candidates_for(chunk, text, ChunkingParams()):
             assert chunk.start <= cand.start < cand.end <= chunk.end
+
+
+def test_clauses_of_long_sentences_only() -> None:
+    from indexer.chunking import clauses
+
+    short = "The CRO leads revenue, and the COO leads operations."
+    assert clauses(short, 0, len(short)) == []
+    long = (
+        "As progressive companies realize that it is more effective to focus on the customer experience, "
+        "relationship, satisfaction and loyalty that drives revenues than on the numbers themselves, "
+        "Chief Revenue Officers will inevitably become Chief Customer Officers."
+    )
+    pieces = [long[s:e] for s, e in clauses(long, 0, len(long))]
+    assert pieces[-1] == "Chief Revenue Officers will inevitably become Chief Customer Officers."
+    assert "relationship" in pieces[0]  # the short piece joined the clause before it
+    assert all(len(p.split()) >= 5 for p in pieces)
