@@ -110,8 +110,16 @@ class Analyzer:
         return sorted(related, key=lambda t: -self._stems[t])[:3]
 
     def coverage_terms(self, question: str) -> list[str]:
-        """Question terms for coverage measures: no expansion, so "CRO" counts once, not four times."""
-        return self._stem(self.query_words(question))
+        """Question terms for coverage measures, one per concept: a spelled-out name collapses to
+        its acronym ("chief revenue officer" -> "cro"), which texts carry for either form."""
+        words = self.query_words(question)
+        for acronym, expansion in self.acronyms.items():
+            parts = expansion.split()
+            for i in range(len(words) - len(parts) + 1):
+                if [w.rstrip("s") for w in words[i : i + len(parts)]] == [p.rstrip("s") for p in parts]:
+                    words[i : i + len(parts)] = [acronym]
+                    break
+        return self._stem(words)
 
     def doc_terms(self, text: str) -> list[str]:
         """Stemmed content words, plus the acronym of every spelled-out name the text contains."""
