@@ -23,6 +23,7 @@ MAX_HEADING_WORDS = 12
 MAX_QUESTION_WORDS = 30
 MIN_TABLE_ROWS = 3
 TEXT_HEADING_LEVEL = 2
+_LIST_LIKE = {"item": (BlockKind.LIST, UnitKind.ITEM), "row": (BlockKind.TABLE, UnitKind.ROW)}
 
 
 @dataclass(frozen=True)
@@ -152,31 +153,16 @@ def parse_blocks(text: str, lines: list[Line], title: str | None) -> list[Block]
                 kind = BlockKind.HEADING
             blocks.append(Block(kind, t.content_start, t.line.end, level=level, heading_path=_names(path)))
             i += 1
-        elif t.tag == "item":
+        elif t.tag in _LIST_LIKE:
+            # Bullet items and table rows: one block of consecutive lines, with its lead-in.
+            kind, unit_kind = _LIST_LIKE[t.tag]
             j = i
-            while j < len(tagged) and tagged[j].tag == "item":
+            while j < len(tagged) and tagged[j].tag == t.tag:
                 j += 1
-            units = tuple(Unit(x.content_start, x.line.end, UnitKind.ITEM) for x in tagged[i:j])
-            lead_in = _lead_in(blocks, i, tagged)
+            units = tuple(Unit(x.content_start, x.line.end, unit_kind) for x in tagged[i:j])
             blocks.append(
                 Block(
-                    BlockKind.LIST,
-                    units[0].start,
-                    units[-1].end,
-                    units,
-                    heading_path=_names(path),
-                    lead_in=lead_in,
-                )
-            )
-            i = j
-        elif t.tag == "row":
-            j = i
-            while j < len(tagged) and tagged[j].tag == "row":
-                j += 1
-            units = tuple(Unit(x.line.start, x.line.end, UnitKind.ROW) for x in tagged[i:j])
-            blocks.append(
-                Block(
-                    BlockKind.TABLE,
+                    kind,
                     units[0].start,
                     units[-1].end,
                     units,
