@@ -14,7 +14,9 @@ class AskRequest(BaseModel):
     question: str = Field(
         ..., description="A question in natural language.", examples=["who outranks the COO?"]
     )
-    top_k: int = Field(5, ge=1, le=MAX_TOP_K, description=f"How many passages to cite (1-{MAX_TOP_K}).")
+    top_k: int = Field(
+        5, ge=1, le=MAX_TOP_K, strict=True, description=f"How many passages to cite (1-{MAX_TOP_K})."
+    )
 
     model_config = {"extra": "forbid"}
 

@@ -64,6 +64,8 @@ def test_unknown_document_is_404(client) -> None:  # type: ignore[no-untyped-def
         ({"question": "ok question", "top_k": 21}, "less than or equal to 20"),
         ({"question": 42}, "valid string"),
         ({"question": "ok", "top_k": "many"}, "valid integer"),
+        ({"question": "ok", "top_k": True}, "valid integer"),
+        ({"question": "ok", "top_k": 2.5}, "valid integer"),
         ({}, "Field required"),
         ({"question": "ok", "extra": 1}, "Extra inputs"),
     ],
