@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ FEATURES = (
     "corpus_coverage",
     "passage_margin",
     "missing_rare",
+    "type_mismatch",
     "bias",
 )
 
@@ -34,6 +36,7 @@ class Signals:
     corpus_coverage: float
     passage_margin: float
     missing_rare: float = 0.0  # IDF share of the rarest question term the answer's passage lacks
+    type_mismatch: float = 0.0  # 1 when the question asks for a number or date and the span has none
 
     def vector(self) -> np.ndarray:
         return np.array([*asdict(self).values(), 1.0], dtype=np.float64)
@@ -59,6 +62,23 @@ class AbstentionModel:
         if tuple(data.get("features", ())) != FEATURES:
             raise ValueError(f"{path} was fitted for features {data.get('features')}, expected {FEATURES}")
         return cls(tuple(float(w) for w in data["weights"]), float(data["threshold"]))
+
+
+_ASKS_QUANTITY = re.compile(
+    r"\b(?:how\s+(?:many|much|long|often|old)|what\s+(?:percentage|percent|share|number|year|date)"
+    r"|when\s+(?:was|were|did)|which\s+year|average|salary|cost)\b",
+    re.IGNORECASE,
+)
+_QUANTITY = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|fifty|hundred|"
+    r"thousand|million|billion|dozen|half|percent|annual|yearly|monthly|weekly|daily)\b",
+    re.IGNORECASE,
+)
+
+
+def type_mismatch(question: str, span: str) -> float:
+    """A "how many / how much / when was" question is not answered by a span without a quantity."""
+    return float(bool(_ASKS_QUANTITY.search(question)) and not _QUANTITY.search(span))
 
 
 DEFAULT_MODEL_PATH = Path(__file__).with_name("abstention.json")

@@ -18,7 +18,7 @@ from indexer.embedding import Embedder
 from indexer.models import Chunk, Document, UnitKind
 from indexer.store import IndexData, read_index
 from indexer.text import word_count
-from service.abstention import DEFAULT_MODEL_PATH, AbstentionModel, Signals
+from service.abstention import DEFAULT_MODEL_PATH, AbstentionModel, Signals, type_mismatch
 from service.answer import AnswerWeights, SpanFeatures, best_index, novelty, overflow, span_scores
 from service.api_models import AskResponse, Citation, SearchResponse
 from service.errors import DocumentNotFound, IndexMismatch
@@ -180,7 +180,7 @@ class KnowledgeBase:
         ends = cand.last == len(chunk.units) - 1 or chunk.blocks[cand.last + 1] != block
         return starts and ends
 
-    def select(self, ranked: PassageScores, terms: list[str], vector: np.ndarray) -> Selection:
+    def select(self, question: str, ranked: PassageScores, terms: list[str], vector: np.ndarray) -> Selection:
         rows, features = self.span_features(ranked, terms, vector)
         best = best_index(span_scores(features, self.tuning.answer))
         known = [t for t in set(terms) if self.lexical.known(t)]
@@ -195,8 +195,12 @@ class KnowledgeBase:
             corpus_coverage=corpus_coverage,
             passage_margin=margin,
             missing_rare=self._missing_rare(terms, chosen.chunk_id) if chosen is not None else 1.0,
+            type_mismatch=type_mismatch(question, self._span_text(chosen)) if chosen is not None else 0.0,
         )
         return Selection(chosen, signals)
+
+    def _span_text(self, cand: Candidate) -> str:
+        return self._docs[self._chunks[cand.chunk_id].doc_id].text[cand.start : cand.end]
 
     def _missing_rare(self, terms: list[str], chunk_id: int) -> float:
         present = self._passage_terms[chunk_id]
@@ -206,7 +210,7 @@ class KnowledgeBase:
     def ask_detailed(self, question: str, top_k: int) -> tuple[AskResponse, Selection]:
         started = time.perf_counter()
         ranked, terms, vector = self._rank(question)
-        selection = self.select(ranked, terms, vector)
+        selection = self.select(question, ranked, terms, vector)
         confidence = self.abstention.confidence(selection.signals) if terms else 0.0
         cand = selection.candidate
         answered = cand is not None and confidence >= self.abstention.threshold

@@ -20,6 +20,15 @@ def test_threshold_allows_the_stated_false_abstention_rate() -> None:
 
 
 def test_confidence_is_a_probability() -> None:
-    model = AbstentionModel((1.0, 1.0, 1.0, 1.0, 1.0, 1.0, -2.0))
-    c = model.confidence(Signals(0.5, 0.5, 0.5, 0.5, 0.1, 0.2))
+    model = AbstentionModel((1.0, 1.0, 1.0, 1.0, 1.0, 1.0, -1.0, -2.0))
+    c = model.confidence(Signals(0.5, 0.5, 0.5, 0.5, 0.1, 0.2, 1.0))
     assert 0.0 < c < 1.0
+
+
+def test_quantity_questions_need_a_quantity() -> None:
+    from service.abstention import type_mismatch
+
+    assert type_mismatch("how many people report to the VP?", "The VP manages the sales team.") == 1.0
+    assert type_mismatch("how many people report to the VP?", "Usually eight sales managers.") == 0.0
+    assert type_mismatch("when was the role created?", "It was created in 2009.") == 0.0
+    assert type_mismatch("who leads budgeting?", "The CFO leads budgeting.") == 0.0
