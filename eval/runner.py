@@ -137,7 +137,7 @@ def measure(outcomes: Sequence[Outcome]) -> Report:
 
 
 def fit_abstention(
-    signals: Sequence[Signals], answerable: Sequence[bool], max_false_abstention: float = 0.06
+    signals: Sequence[Signals], answerable: Sequence[bool], max_false_abstention: float = 0.05
 ) -> AbstentionModel:
     """Fit the logistic confidence on (signals, answerable) pairs and choose its threshold."""
     x = np.stack([s.vector() for s in signals])

@@ -97,7 +97,7 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 0.1, steps: int = 50)
     return w
 
 
-def pick_threshold(conf: np.ndarray, answerable: np.ndarray, max_false_abstention: float = 0.06) -> float:
+def pick_threshold(conf: np.ndarray, answerable: np.ndarray, max_false_abstention: float = 0.05) -> float:
     """The highest threshold that wrongly declines at most `max_false_abstention` of answerable
     questions: declining real questions costs users more than answering an odd one."""
     answerable_conf = np.sort(conf[answerable.astype(bool)])
