@@ -52,8 +52,8 @@ def main() -> None:
         build_s = time.perf_counter() - started
         counts = manifest["counts"]
         print(
-            f"index build                {build_s:8.2f} s  ({counts['documents']} docs, {counts['chunks']} passages, "
-            f"{counts['candidates']} spans)"
+            f"index build                {build_s:8.2f} s  ({counts['documents']} docs, "
+            f"{counts['chunks']} passages, {counts['candidates']} spans)"
         )
         started = time.perf_counter()
         kb = KnowledgeBase.load(out, embedder)
@@ -65,7 +65,8 @@ def main() -> None:
     for name, values in (("ask", ask_ms), ("search (12-char prefix)", search_ms)):
         print(
             f"{name:<26} p50 {statistics.median(values):6.1f} ms  p95 {_pct(values, 95):6.1f} ms  "
-            f"max {max(values):6.1f} ms  ({len(values)} calls, {1000 / statistics.mean(values):.0f}/s one thread)"
+            f"max {max(values):6.1f} ms  ({len(values)} calls, "
+            f"{1000 / statistics.mean(values):.0f}/s one thread)"
         )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory       {peak:8.0f} MiB")

@@ -15,8 +15,8 @@ from indexer.chunking import Candidate, ChunkingParams, candidates_for, chunk_do
 from indexer.cleaning import clean_lines
 from indexer.corpus import read_corpus
 from indexer.embedding import Embedder
-from indexer.models import Chunk, Document, UnitKind
 from indexer.errors import IndexLoadError
+from indexer.models import Chunk, Document, UnitKind
 from indexer.store import IndexData, make_manifest, read_index, write_index
 from indexer.structure import parse_blocks, title_from_lines
 

@@ -107,32 +107,26 @@ def _context(block: Block, text: str) -> str:
 def chunk_document(
     doc_id: str, text: str, blocks: list[Block], params: ChunkingParams, first_id: int = 0
 ) -> list[Chunk]:
-    chunks: list[Chunk] = []
+    groups: list[list[tuple[int, Unit]]] = []
     for section in _groups(blocks):
         pending: list[tuple[int, Unit]] = []
         pending_words = 0
-        pending_block: Block | None = None
-
-        def flush() -> None:
-            nonlocal pending, pending_words
-            if pending and pending_block is not None:
-                chunks.append(_make_chunk(first_id + len(chunks), doc_id, text, pending, blocks))
-            pending, pending_words = [], 0
-
         for block_id, block in section:
             block_words = sum(word_count(text[u.start : u.end]) for u in block.units)
             joins_lead_in = block.lead_in is not None and pending and pending[-1][1].end == block.lead_in.end
             if pending_words + block_words > params.max_words and pending and not joins_lead_in:
-                flush()
+                groups.append(pending)
+                pending, pending_words = [], 0
             for unit in block.units:
                 words = word_count(text[unit.start : unit.end])
                 if pending and pending_words + words > params.max_words:
-                    flush()
+                    groups.append(pending)
+                    pending, pending_words = [], 0
                 pending.append((block_id, unit))
                 pending_words += words
-                pending_block = block
-        flush()
-    return chunks
+        if pending:
+            groups.append(pending)
+    return [_make_chunk(first_id + n, doc_id, text, members, blocks) for n, members in enumerate(groups)]
 
 
 def _make_chunk(

@@ -28,7 +28,8 @@ _CHROME = re.compile(
     r"""^(?:
         (?:share|tweet|pin|post|email|print|like|follow|subscribe)(?:\s+(?:on|this|via|to|it|us))?
             (?:\s+\w+){0,2}[!.]?
-      | (?:please\s+)?(?:enter|leave|add|post|write)\s+(?:your|a)\s+(?:comment|reply|name|email)(?:\s+\w+){0,3}[!.]?
+      | (?:please\s+)?(?:enter|leave|add|post|write)\s+(?:your|a)\s+
+            (?:comment|reply|name|email)(?:\s+\w+){0,3}[!.]?
       | (?:leave\s+a\s+reply|add\s+your\s+comment|comments?|reply|cancel\s+reply|post\s+comment)[!.]?
       | your\s+email\s+address\s+will\s+not\s+be\s+published.*
       | (?:advertisement|sponsored(?:\s+content)?|ad|cookie\s+settings|accept\s+(?:all\s+)?cookies)

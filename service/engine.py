@@ -274,8 +274,9 @@ def _check_compatible(data: IndexData, embedder: Embedder) -> None:
         and model["weights_sha256"] != embedder.weights_sha256
     ):
         raise IndexMismatch(
-            f"index was built with model {model.get('id')} ({model.get('weights_sha256')}), the service "
-            f"loaded {embedder.model_id} ({embedder.weights_sha256}); rebuild the index or configure KBQA_MODEL"
+            f"index was built with model {model.get('id')} ({model.get('weights_sha256')}), the "
+            f"service loaded {embedder.model_id} ({embedder.weights_sha256}); rebuild the index or "
+            "configure KBQA_MODEL"
         )
 
 

@@ -16,7 +16,8 @@ def test_ui_chrome_is_noise() -> None:
 
 def test_comment_form_and_the_policy_between_its_prompts() -> None:
     text = (
-        "Body sentence one is here.\n\nADD YOUR COMMENT\n\nPlease be civil and add value to the discussion.\n\n"
+        "Body sentence one is here.\n\nADD YOUR COMMENT\n\n"
+        "Please be civil and add value to the discussion.\n\n"
         "Please enter your comment!\nPlease enter your name here"
     )
     r = reasons(text)

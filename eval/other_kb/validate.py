@@ -55,7 +55,8 @@ for ln, line in enumerate(lines, 1):
         if q["evidence"] != [] or q["source"] is not None:
             errs.append(f"{q['id']}: unanswerable must have evidence [] and source null")
 print(
-    f"{len(lines)} questions, {sum(per_src.values())} answerable, {len(lines) - sum(per_src.values())} not answerable"
+    f"{len(lines)} questions, {sum(per_src.values())} answerable, "
+    f"{len(lines) - sum(per_src.values())} not answerable"
 )
 print("per source:", dict(per_src))
 print("kinds:", dict(kinds))
