@@ -6,6 +6,7 @@ returns scores."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -25,6 +26,7 @@ class SpanFeatures:
     extra_units: float  # sentences beyond the first in a window
     overflow: float  # tens of words beyond FREE_WORDS
     faq_answer: float  # similarity of question and FAQ question, for a span that is that FAQ's whole answer
+    answer_type: float  # 1 when the span has what the question word asks for (a role for "who", ...)
 
     def vector(self) -> np.ndarray:
         return np.array(list(asdict(self).values()), dtype=np.float64)
@@ -42,6 +44,7 @@ class AnswerWeights:
     extra_units: float = 0.0
     overflow: float = -0.03
     faq_answer: float = 0.1
+    answer_type: float = 0.05
 
     def vector(self) -> np.ndarray:
         return np.array(list(asdict(self).values()), dtype=np.float64)
@@ -51,6 +54,27 @@ def span_scores(features: list[SpanFeatures], weights: AnswerWeights) -> np.ndar
     if not features:
         return np.zeros(0)
     return np.stack([f.vector() for f in features]) @ weights.vector()
+
+
+_WHO = re.compile(r"^\s*(?:who|whom|whose)\b", re.IGNORECASE)
+_WHY = re.compile(r"^\s*why\b", re.IGNORECASE)
+_PERSON = re.compile(
+    r"\b(?:[A-Z]{2,5}s?\b|[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+|officers?|executives?|managers?|directors?|"
+    r"leaders?|president|board|teams?|department)\b"
+)
+_CAUSE = re.compile(
+    r"\b(?:because|so that|due to|in order to|as a result|since|led to|leads to|driven by|reason)\b", re.I
+)
+
+
+def answer_type(question: str, span: str) -> float:
+    """Whether the span holds the kind of thing the question word asks for; 0.5 when it asks
+    for nothing in particular. (Quantities are the abstention model's business.)"""
+    if _WHO.search(question):
+        return float(bool(_PERSON.search(span)))
+    if _WHY.search(question):
+        return float(bool(_CAUSE.search(span)))
+    return 0.5
 
 
 def novelty(span_terms: list[str], question_terms: set[str]) -> float:

@@ -19,7 +19,15 @@ from indexer.models import Chunk, Document, UnitKind
 from indexer.store import IndexData, read_index
 from indexer.text import word_count
 from service.abstention import DEFAULT_MODEL_PATH, AbstentionModel, Signals, type_mismatch
-from service.answer import AnswerWeights, SpanFeatures, best_index, novelty, overflow, span_scores
+from service.answer import (
+    AnswerWeights,
+    SpanFeatures,
+    answer_type,
+    best_index,
+    novelty,
+    overflow,
+    span_scores,
+)
 from service.api_models import AskResponse, Citation, SearchResponse
 from service.errors import DocumentNotFound, IndexMismatch
 from service.lexical import Analyzer, LexicalIndex
@@ -123,7 +131,7 @@ class KnowledgeBase:
     # -- answering ---------------------------------------------------------------------------
 
     def span_features(
-        self, ranked: PassageScores, terms: list[str], vector: np.ndarray
+        self, question: str, ranked: PassageScores, terms: list[str], vector: np.ndarray
     ) -> tuple[list[int], list[SpanFeatures]]:
         """Candidate rows inside the top passages, with their features."""
         top = min(self.tuning.answer_passages, ranked.rows.size)
@@ -165,6 +173,7 @@ class KnowledgeBase:
                     if first_unit.kind is UnitKind.SENTENCE
                     else 0.0,
                     overflow=overflow(word_count(span)),
+                    answer_type=answer_type(question, span),
                     faq_answer=context_sims[cand.chunk_id] if self._whole_faq_answer(chunk, cand) else 0.0,
                 )
             )
@@ -181,7 +190,7 @@ class KnowledgeBase:
         return starts and ends
 
     def select(self, question: str, ranked: PassageScores, terms: list[str], vector: np.ndarray) -> Selection:
-        rows, features = self.span_features(ranked, terms, vector)
+        rows, features = self.span_features(question, ranked, terms, vector)
         best = best_index(span_scores(features, self.tuning.answer))
         known = [t for t in set(terms) if self.lexical.known(t)]
         corpus_coverage = self.lexical.coverage(terms, set(known)) if terms else 0.0

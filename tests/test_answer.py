@@ -1,0 +1,46 @@
+import numpy as np
+import pytest
+
+from service.answer import (
+    AnswerWeights,
+    SpanFeatures,
+    answer_type,
+    best_index,
+    novelty,
+    overflow,
+    span_scores,
+)
+
+
+def test_novelty_is_the_share_of_new_terms() -> None:
+    assert novelty(["cso", "cro", "metric", "differ"], {"cso", "cro", "metric"}) == 0.25
+    assert novelty([], {"x"}) == 0.0
+
+
+def test_overflow_counts_tens_of_words_beyond_the_free_length() -> None:
+    assert overflow(25) == 0.0
+    assert overflow(45) == 2.0
+
+
+def test_answer_type() -> None:
+    assert answer_type("who leads budgeting?", "The Chief Financial Officer (CFO) leads it.") == 1.0
+    assert answer_type("who leads budgeting?", "budgeting is a plan of expected revenues.") == 0.0
+    assert answer_type("why was it created?", "It was created because teams kept clashing.") == 1.0
+    assert answer_type("what is budgeting?", "Budgeting is a plan.") == 0.5
+
+
+def test_span_scores_are_the_weighted_sum() -> None:
+    f = SpanFeatures(1.0, 0.5, 0.5, 0.0, 1.0, 1.0, 0.0, 0.0, 2.0, 0.0, 0.5)
+    w = AnswerWeights()
+    expected = (
+        w.similarity
+        + 0.5 * w.passage
+        + 0.5 * w.coverage
+        + w.novelty
+        + w.lead
+        + 2.0 * w.overflow
+        + 0.5 * w.answer_type
+    )
+    assert span_scores([f], w)[0] == pytest.approx(expected)
+    assert best_index(np.array([0.1, 0.3, 0.3])) == 1
+    assert best_index(np.array([])) == -1
