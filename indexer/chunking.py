@@ -177,14 +177,16 @@ def candidates_for(chunk: Chunk, text: str, params: ChunkingParams) -> list[Cand
 
     out: list[Candidate] = []
     n = len(chunk.units)
+    # A sentence that asks a question or talks about the text itself answers nothing, and a
+    # window that contains one is padded with it.
+    idle = [
+        (t := text[u.start : u.end]).endswith("?") or is_meta(t) if u.kind is UnitKind.SENTENCE else False
+        for u in chunk.units
+    ]
     for i in range(n):
-        first_text = text[chunk.units[i].start : chunk.units[i].end]
-        # A sentence that asks a question or talks about the text itself answers nothing.
-        if first_text.endswith("?") or is_meta(first_text):
-            continue
         for width in range(1, params.max_window + 1):
             j = i + width - 1
-            if j >= n or chunk.blocks[j] != chunk.blocks[i]:
+            if j >= n or chunk.blocks[j] != chunk.blocks[i] or idle[j]:
                 break
             if width > 1 and chunk.units[i].kind is not UnitKind.SENTENCE:
                 break

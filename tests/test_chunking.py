@@ -89,3 +89,11 @@ def test_clauses_of_long_sentences_only() -> None:
     assert pieces[-1] == "Chief Revenue Officers will inevitably become Chief Customer Officers."
     assert "relationship" in pieces[0]  # the short piece joined the clause before it
     assert all(len(p.split()) >= 5 for p in pieces)
+
+
+def test_windows_never_include_questions_or_talk_about_the_text() -> None:
+    text = "Intro\nThe CSO sells. In this section we explore roles. Is it clear? The CRO grows revenue.\n"
+    blocks = parse_blocks(text, clean_lines(text), None)
+    chunk = chunk_document("doc", text, blocks, ChunkingParams())[0]
+    spans = [text[c.start : c.end] for c in candidates_for(chunk, text, ChunkingParams())]
+    assert spans == ["The CSO sells.", "The CRO grows revenue."]
