@@ -34,6 +34,9 @@ from service.lexical import Analyzer, LexicalIndex
 from service.retrieval import FusionWeights, PassageScores, candidate_rows, fuse
 
 
+ECHO_NOVELTY = 0.5
+
+
 @dataclass(frozen=True)
 class Tuning:
     fusion: FusionWeights = FusionWeights()
@@ -189,9 +192,25 @@ class KnowledgeBase:
         ends = cand.last == len(chunk.units) - 1 or chunk.blocks[cand.last + 1] != block
         return starts and ends
 
+    def _past_echo(self, rows: list[int], features: list[SpanFeatures], best: int) -> int:
+        """A span that mostly restates the question ("The metrics of a CSO and CRO differ.") is
+        extended by the sentence after it, where the actual answer usually follows."""
+        if best < 0 or features[best].novelty >= ECHO_NOVELTY:
+            return best
+        chosen = self.data.candidates[rows[best]]
+        for i, row in enumerate(rows):
+            cand = self.data.candidates[row]
+            if (
+                cand.chunk_id == chosen.chunk_id
+                and cand.first == chosen.first
+                and cand.last == chosen.last + 1
+            ):
+                return i
+        return best
+
     def select(self, question: str, ranked: PassageScores, terms: list[str], vector: np.ndarray) -> Selection:
         rows, features = self.span_features(question, ranked, terms, vector)
-        best = best_index(span_scores(features, self.tuning.answer))
+        best = self._past_echo(rows, features, best_index(span_scores(features, self.tuning.answer)))
         known = [t for t in set(terms) if self.lexical.known(t)]
         corpus_coverage = self.lexical.coverage(terms, set(known)) if terms else 0.0
         fused = ranked.fused
