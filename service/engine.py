@@ -33,7 +33,6 @@ from service.errors import DocumentNotFound, IndexMismatch
 from service.lexical import Analyzer, LexicalIndex
 from service.retrieval import FusionWeights, PassageScores, candidate_rows, fuse
 
-
 ECHO_NOVELTY = 0.5
 
 
