@@ -77,6 +77,20 @@ def answer_type(question: str, span: str) -> float:
     return 0.5
 
 
+# Openings that refer back: contrast markers and pronouns standing for something said before.
+_DEPENDENT = re.compile(
+    r"^(?:(?:this|these|they|it|such|their|its)\b|[^.,;]{0,60},\s*(?:on the other hand|however|in contrast|"
+    r"by contrast|instead|too|also)\b|(?:however|in contrast|by contrast|instead|similarly|likewise|"
+    r"on the other hand)\b)",
+    re.IGNORECASE,
+)
+
+
+def leans_on_previous(sentence: str) -> bool:
+    """True when a sentence only makes sense after the one before it."""
+    return _DEPENDENT.match(sentence) is not None
+
+
 def novelty(span_terms: list[str], question_terms: set[str]) -> float:
     """An answer must add something: "The metrics of a CSO and CRO differ" only echoes
     "CSO vs CRO metrics". Share of the span's content terms that are not in the question."""

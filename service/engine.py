@@ -24,6 +24,7 @@ from service.answer import (
     SpanFeatures,
     answer_type,
     best_index,
+    leans_on_previous,
     novelty,
     overflow,
     span_scores,
@@ -197,19 +198,34 @@ class KnowledgeBase:
         if best < 0 or features[best].novelty >= ECHO_NOVELTY:
             return best
         chosen = self.data.candidates[rows[best]]
+        return self._find(rows, chosen.chunk_id, chosen.first, chosen.last + 1, best)
+
+    def _with_antecedent(self, rows: list[int], best: int) -> int:
+        """A span that opens by leaning on the sentence before it ("The COO, on the other hand,
+        ...", "They also ...") is extended back to include that sentence."""
+        if best < 0:
+            return best
+        chosen = self.data.candidates[rows[best]]
+        chunk = self._chunks[chosen.chunk_id]
+        if chunk.units[chosen.first].kind is not UnitKind.SENTENCE:
+            return best
+        if not leans_on_previous(self._span_text(chosen)):
+            return best
+        return self._find(rows, chosen.chunk_id, chosen.first - 1, chosen.last, best)
+
+    def _find(self, rows: list[int], chunk_id: int, first: int, last: int, default: int) -> int:
+        """Position in `rows` of the candidate covering units first..last of a chunk, if any."""
         for i, row in enumerate(rows):
             cand = self.data.candidates[row]
-            if (
-                cand.chunk_id == chosen.chunk_id
-                and cand.first == chosen.first
-                and cand.last == chosen.last + 1
-            ):
+            if cand.chunk_id == chunk_id and cand.first == first and cand.last == last:
                 return i
-        return best
+        return default
 
     def select(self, question: str, ranked: PassageScores, terms: list[str], vector: np.ndarray) -> Selection:
         rows, features = self.span_features(question, ranked, terms, vector)
-        best = self._past_echo(rows, features, best_index(span_scores(features, self.tuning.answer)))
+        best = self._with_antecedent(
+            rows, self._past_echo(rows, features, best_index(span_scores(features, self.tuning.answer)))
+        )
         known = [t for t in set(terms) if self.lexical.known(t)]
         corpus_coverage = self.lexical.coverage(terms, set(known)) if terms else 0.0
         fused = ranked.fused

@@ -44,3 +44,13 @@ def test_span_scores_are_the_weighted_sum() -> None:
     assert span_scores([f], w)[0] == pytest.approx(expected)
     assert best_index(np.array([0.1, 0.3, 0.3])) == 1
     assert best_index(np.array([])) == -1
+
+
+def test_sentences_that_lean_on_the_previous_one() -> None:
+    from service.answer import leans_on_previous
+
+    assert leans_on_previous("The COO, on the other hand, manages operations.")
+    assert leans_on_previous("However, the CRO's authority can vary.")
+    assert leans_on_previous("They also maintain accountability for sales performance.")
+    assert not leans_on_previous("The CRO reports to the CEO.")
+    assert not leans_on_previous("Theory matters less than practice.")
