@@ -15,7 +15,7 @@ from indexer.chunking import Candidate, ChunkingParams, candidates_for, chunk_do
 from indexer.cleaning import clean_lines
 from indexer.corpus import read_corpus
 from indexer.embedding import Embedder
-from indexer.errors import IndexLoadError
+from indexer.errors import CorpusError, IndexLoadError
 from indexer.models import Chunk, Document, UnitKind
 from indexer.store import IndexData, make_manifest, read_index, write_index
 from indexer.structure import parse_blocks, title_from_lines
@@ -70,6 +70,8 @@ def prepare(corpus: Path, params: ChunkingParams) -> Prepared:
         resolved, doc_chunks = prepare_document(document, params, len(chunks))
         documents.append(resolved)
         chunks.extend(doc_chunks)
+    if not chunks:
+        raise CorpusError(f"no indexable text in {corpus}: every file is empty or only page chrome")
     texts = {d.doc_id: d.text for d in documents}
     candidates = [c for chunk in chunks for c in candidates_for(chunk, texts[chunk.doc_id], params)]
     return Prepared(documents, chunks, candidates)

@@ -113,3 +113,14 @@ def test_reindexing_embeds_only_what_changed(tmp_path: Path) -> None:
 def test_other_model_reuses_nothing(built: Path) -> None:
     manifest = build_index(CORPUS, built, HashingEmbedder(model_id="test/other"))
     assert manifest["counts"]["reused"] == 0
+
+
+def test_a_corpus_with_no_text_is_refused(tmp_path: Path) -> None:
+    from indexer.errors import CorpusError
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "empty.txt").write_text("\n\nShare on LinkedIn\n0\n")
+    with pytest.raises(CorpusError, match="no indexable text"):
+        build_index(corpus, tmp_path / "index", HashingEmbedder())
+    assert not (tmp_path / "index").exists()
