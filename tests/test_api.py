@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from eval.dataset import DEFAULT_DATASET, load_dataset
 
@@ -111,3 +113,16 @@ def test_every_citation_of_every_eval_question_maps_to_its_document(kb) -> None:
             s, e = response.citations[0].highlight
             assert response.citations[0].excerpt[s:e] == response.answer
             assert len(response.answer.split()) <= 60
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(question=st.text(min_size=1, max_size=120), top_k=st.integers(min_value=-3, max_value=30))
+def test_no_question_makes_the_service_fail(client, question, top_k) -> None:  # type: ignore[no-untyped-def]
+    response = client.post("/ask", json={"question": question, "top_k": top_k})
+    assert response.status_code in (200, 422), response.text
+    if response.status_code == 200:
+        body = response.json()
+        assert 0.0 <= body["confidence"] <= 1.0
+        assert (body["answer"] is None) == (body["reason"] is not None)
+    search = client.get("/search", params={"q": question, "k": 5})
+    assert search.status_code in (200, 422), search.text
