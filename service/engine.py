@@ -38,6 +38,16 @@ ECHO_NOVELTY = 0.5
 
 
 @dataclass(frozen=True)
+class _Query:
+    """A question after retrieval: its ranked passages, coverage terms and span similarities."""
+
+    question: str
+    ranked: PassageScores
+    terms: list[str]
+    span_sims: np.ndarray
+
+
+@dataclass(frozen=True)
 class Tuning:
     fusion: FusionWeights = FusionWeights()
     answer: AnswerWeights = AnswerWeights()
@@ -72,6 +82,8 @@ class KnowledgeBase:
         self._passages = faiss.IndexFlatIP(data.passage_vectors.shape[1])
         self._passages.add(data.passage_vectors)
         self._clause_owner = np.asarray(data.clause_owner, dtype=np.int64)
+        # Terms of each answer span (and of its lead-in line), computed once instead of per query.
+        self._span_terms = [self._terms_of(c) for c in data.candidates]
         self._by_chunk: dict[int, list[int]] = defaultdict(list)
         for row, cand in enumerate(data.candidates):
             self._by_chunk[cand.chunk_id].append(row)
@@ -100,7 +112,7 @@ class KnowledgeBase:
 
     # -- retrieval ---------------------------------------------------------------------------
 
-    def _rank(self, question: str) -> tuple[PassageScores, list[str], np.ndarray]:
+    def _rank(self, question: str) -> _Query:
         terms = self.analyzer.query_terms(question)
         vector = self.embedder.embed([self.analyzer.rewrite(question) or question])[0]
         depth = min(self.tuning.search_depth, len(self._chunks))
@@ -114,7 +126,15 @@ class KnowledgeBase:
             [max((span_sims[i] for i in self._by_chunk.get(int(r), [])), default=0.0) for r in rows]
         )
         ranked = fuse(rows, dense, context, bm25, best_span, self.tuning.fusion)
-        return ranked, self.analyzer.coverage_terms(question), vector
+        return _Query(question, ranked, self.analyzer.coverage_terms(question), span_sims)
+
+    def _terms_of(self, cand: Candidate) -> tuple[list[str], set[str]]:
+        text = self._docs[self._chunks[cand.chunk_id].doc_id].text
+        own = self.analyzer.doc_terms(text[cand.start : cand.end])
+        with_lead = set(own)
+        if cand.lead_start >= 0:
+            with_lead |= set(self.analyzer.doc_terms(text[cand.lead_start : cand.lead_end]))
+        return own, with_lead
 
     def _span_similarities(self, vector: np.ndarray) -> np.ndarray:
         """Each candidate's similarity to the question: the better of the whole span and its best clause."""
@@ -125,7 +145,7 @@ class KnowledgeBase:
 
     def search(self, query: str, k: int) -> SearchResponse:
         started = time.perf_counter()
-        ranked, _, _ = self._rank(query)
+        ranked = self._rank(query).ranked
         results = [
             self._citation(int(r), float(s)) for r, s in zip(ranked.rows[:k], ranked.fused[:k], strict=True)
         ]
@@ -133,10 +153,9 @@ class KnowledgeBase:
 
     # -- answering ---------------------------------------------------------------------------
 
-    def span_features(
-        self, question: str, ranked: PassageScores, terms: list[str], vector: np.ndarray
-    ) -> tuple[list[int], list[SpanFeatures]]:
+    def span_features(self, query: _Query) -> tuple[list[int], list[SpanFeatures]]:
         """Candidate rows inside the top passages, with their features."""
+        ranked, terms = query.ranked, query.terms
         top = min(self.tuning.answer_passages, ranked.rows.size)
         rows: list[int] = []
         passage_of: list[float] = []
@@ -150,18 +169,14 @@ class KnowledgeBase:
         # Spans are compared on the words the corpus has: an unknown word cannot tell spans apart
         # (its absence is the abstention model's business).
         known = [t for t in terms if self.lexical.known(t)]
-        sims = self._span_similarities(vector)[rows]
+        sims = query.span_sims[rows]
         context_sims = dict(zip(ranked.rows.tolist(), ranked.context.tolist(), strict=True))
         features: list[SpanFeatures] = []
         for row, sim, passage in zip(rows, sims, passage_of, strict=True):
             cand = self.data.candidates[row]
             chunk = self._chunks[cand.chunk_id]
-            text = self._docs[chunk.doc_id].text
-            span = text[cand.start : cand.end]
-            own_terms = self.analyzer.doc_terms(span)
-            own = set(own_terms)
-            if cand.lead_start >= 0:
-                own |= set(self.analyzer.doc_terms(text[cand.lead_start : cand.lead_end]))
+            span = self._span_text(cand)
+            own_terms, own = self._span_terms[row]
             first_unit = chunk.units[cand.first]
             features.append(
                 SpanFeatures(
@@ -176,7 +191,7 @@ class KnowledgeBase:
                     if first_unit.kind is UnitKind.SENTENCE
                     else 0.0,
                     overflow=overflow(word_count(span)),
-                    answer_type=answer_type(question, span),
+                    answer_type=answer_type(query.question, span),
                     faq_answer=context_sims[cand.chunk_id] if self._whole_faq_answer(chunk, cand) else 0.0,
                 )
             )
@@ -221,8 +236,9 @@ class KnowledgeBase:
                 return i
         return default
 
-    def select(self, question: str, ranked: PassageScores, terms: list[str], vector: np.ndarray) -> Selection:
-        rows, features = self.span_features(question, ranked, terms, vector)
+    def select(self, query: _Query) -> Selection:
+        ranked, terms, question = query.ranked, query.terms, query.question
+        rows, features = self.span_features(query)
         best = self._with_antecedent(
             rows, self._past_echo(rows, features, best_index(span_scores(features, self.tuning.answer)))
         )
@@ -252,8 +268,9 @@ class KnowledgeBase:
 
     def ask_detailed(self, question: str, top_k: int) -> tuple[AskResponse, Selection]:
         started = time.perf_counter()
-        ranked, terms, vector = self._rank(question)
-        selection = self.select(question, ranked, terms, vector)
+        query = self._rank(question)
+        ranked, terms = query.ranked, query.terms
+        selection = self.select(query)
         confidence = self.abstention.confidence(selection.signals) if terms else 0.0
         cand = selection.candidate
         answered = cand is not None and confidence >= self.abstention.threshold
