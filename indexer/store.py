@@ -5,6 +5,7 @@ loads it; loading checks every file against the manifest before anything is used
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -47,8 +48,6 @@ class IndexData:
 
 
 def corpus_hash(documents: list[Document]) -> str:
-    import hashlib
-
     digest = hashlib.sha256()
     for doc in sorted(documents, key=lambda d: d.path):
         digest.update(f"{doc.path}\0{doc.sha256}\0{doc.title}\n".encode())

@@ -193,9 +193,5 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(folded)
 
 
-def content_tokens(text: str) -> list[str]:
-    return [t for t in tokens(text) if t not in STOPWORDS]
-
-
 def word_count(text: str) -> int:
     return len(text.split())

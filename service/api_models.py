@@ -6,7 +6,6 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
-MAX_QUESTION_CHARS = 500  # the documented default; Settings.max_question_chars can lower/raise it
 MAX_TOP_K = 20
 
 

@@ -9,9 +9,5 @@ class DocumentNotFound(KbqaError):
         self.doc_id = doc_id
 
 
-class InvalidQuestion(KbqaError):
-    """A question that passed type checks but cannot be asked (e.g. too long)."""
-
-
 class IndexMismatch(KbqaError):
     """The index was built with another model or dimension than the one loaded."""
