@@ -6,6 +6,8 @@ import re
 import unicodedata
 
 _TOKEN = re.compile(r"[a-z0-9]+")
+# "CROs", "KPIs": the plural of an all-capitals acronym is the acronym.
+_ACRONYM_PLURAL = re.compile(r"\b([A-Z]{2,})s\b")
 
 # Words that carry no topic: used to find a question's content terms and to spot truncated lines.
 STOPWORDS: frozenset[str] = frozenset(
@@ -188,8 +190,9 @@ def normalize(text: str) -> str:
 
 
 def tokens(text: str) -> list[str]:
-    """Lower-cased alphanumeric tokens; possessive 's is dropped so "CRO's" matches "CRO"."""
-    folded = normalize(text).lower().replace("'s ", " ")
+    """Lower-cased alphanumeric tokens; possessive 's and acronym plurals are dropped so "CRO's"
+    and "CROs" match "CRO"."""
+    folded = _ACRONYM_PLURAL.sub(r"\1", normalize(text)).lower().replace("'s ", " ")
     return _TOKEN.findall(folded)
 
 

@@ -58,22 +58,38 @@ def span_scores(features: list[SpanFeatures], weights: AnswerWeights) -> np.ndar
 
 _WHO = re.compile(r"^\s*(?:who|whom|whose)\b", re.IGNORECASE)
 _WHY = re.compile(r"^\s*why\b", re.IGNORECASE)
+# "when does a company need ...": a condition, not a date ("when was it founded" is a quantity).
+_WHEN = re.compile(r"^\s*when\s+(?!was\b|were\b|did\b)", re.IGNORECASE)
+# "does / can / should ... ?": a yes-no question is answered by a statement, not a list fragment.
+_YES_NO = re.compile(
+    r"^\s*(?:do|does|did|is|are|was|were|can|could|should|would|will|has|have|had|must|may)\b", re.I
+)
 _PERSON = re.compile(
     r"\b(?:[A-Z]{2,5}s?\b|[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+|officers?|executives?|managers?|directors?|"
     r"leaders?|president|board|teams?|department)\b"
 )
 _CAUSE = re.compile(
-    r"\b(?:because|so that|due to|in order to|as a result|since|led to|leads to|driven by|reason)\b", re.I
+    r"\b(?:because|so that|due to|owing to|thanks to|in order to|as a result|since|reasons?|"
+    r"(?:led|leads?|gave rise|give rise|contribut\w*) to|driven by|caus\w*|result\w* (?:in|from)|"
+    r"foster\w*|prompt\w*|spurr\w*|emerged as)\b",
+    re.I,
 )
+_CONDITION = re.compile(r"\b(?:when|whenever|if|once|as|until|unless|after|before|while|during)\b", re.I)
 
 
-def answer_type(question: str, span: str) -> float:
-    """Whether the span holds the kind of thing the question word asks for; 0.5 when it asks
-    for nothing in particular. (Quantities are the abstention model's business.)"""
+def answer_type(question: str, span: str, fragment: bool = False) -> float:
+    """Whether the span holds the kind of thing the question word asks for: a role or name for
+    "who", a cause for "why", a condition for "when does", a statement (not a list fragment)
+    for a yes-no question; 0.5 when the question asks for nothing in particular.
+    (Quantities are the abstention model's business.)"""
     if _WHO.search(question):
         return float(bool(_PERSON.search(span)))
     if _WHY.search(question):
         return float(bool(_CAUSE.search(span)))
+    if _WHEN.search(question):
+        return float(bool(_CONDITION.search(span)))
+    if _YES_NO.search(question):
+        return float(not fragment)
     return 0.5
 
 

@@ -191,7 +191,9 @@ class KnowledgeBase:
                     if first_unit.kind is UnitKind.SENTENCE
                     else 0.0,
                     overflow=overflow(word_count(span)),
-                    answer_type=answer_type(query.question, span),
+                    answer_type=answer_type(
+                        query.question, span, fragment=first_unit.kind is not UnitKind.SENTENCE
+                    ),
                     faq_answer=context_sims[cand.chunk_id] if self._whole_faq_answer(chunk, cand) else 0.0,
                 )
             )

@@ -27,6 +27,13 @@ def test_answer_type() -> None:
     assert answer_type("who leads budgeting?", "budgeting is a plan of expected revenues.") == 0.0
     assert answer_type("why was it created?", "It was created because teams kept clashing.") == 1.0
     assert answer_type("what is budgeting?", "Budgeting is a plan.") == 0.5
+    assert answer_type("why did the role emerge?", "The clash fostered a new role.") == 1.0
+    assert answer_type("when does a firm need a CFO?", "Once revenue grows, a CFO helps.") == 1.0
+    assert answer_type("when does a firm need a CFO?", "A CFO manages finance.") == 0.0
+    # "when was" asks for a date: no condition expected
+    assert answer_type("when was the role created?", "The role is new.") == 0.5
+    assert answer_type("does a CFO sign contracts?", "The CFO signs contracts.") == 1.0
+    assert answer_type("does a CFO sign contracts?", "Contract signing", fragment=True) == 0.0
 
 
 def test_span_scores_are_the_weighted_sum() -> None:

@@ -10,6 +10,26 @@ def test_acronyms_both_orders_and_initials_must_match() -> None:
     assert find_acronyms(texts) == {"cro": "chief revenue officer", "cmo": "chief marketing officer"}
 
 
+def test_an_acronym_defined_as_two_names_is_not_resolved_but_spelling_variants_are() -> None:
+    texts = [
+        "A Chief Customer Officer (CCO) owns the journey.",
+        "A Chief Commercial Officer (CCO) owns sales.",
+        "Chief Operating Officers (COO), the Chief Operating Officer (COO), a Chief Operating Officer (COO).",
+    ]
+    assert find_acronyms(texts) == {"coo": "chief operating officer"}
+
+
+def test_acronym_plurals_fold_to_the_acronym() -> None:
+    analyzer = Analyzer.from_texts(["Chief Revenue Officers (CROs) lead. The CRO decides."])
+    assert analyzer.query_words("what do CROs do") == ["cro"]
+    assert "cro" in analyzer.doc_terms("Many CROs report to the CEO.")
+
+
+def test_rewrite_repairs_typos_and_keeps_the_rest_as_typed() -> None:
+    analyzer = Analyzer.from_texts(["Forecasting revenue is hard."])
+    assert analyzer.rewrite("Who does forcasting for CROs?") == "Who does forecasting for CROs?"
+
+
 def test_typos_are_repaired_against_the_corpus_vocabulary() -> None:
     analyzer = Analyzer.from_texts(["Challenges of forecasting and responsibilities of leaders."])
     assert analyzer.query_words("challanges in forcasting") == ["challenges", "forecasting"]
