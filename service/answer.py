@@ -93,6 +93,12 @@ def answer_type(question: str, span: str, fragment: bool = False) -> float:
     return 0.5
 
 
+def is_fragment(span: str, prose: bool) -> bool:
+    """A list item or table row that is not a full sentence ("CRM systems and automation
+    tools"); items written as sentences end like one ("Strategy: The VP sets the plan.")."""
+    return not prose and not span.rstrip().endswith((".", "!"))
+
+
 # Openings that refer back: contrast markers and pronouns standing for something said before.
 _DEPENDENT = re.compile(
     r"^(?:(?:this|these|they|it|such|their|its)\b|[^.,;]{0,60},\s*(?:on the other hand|however|in contrast|"

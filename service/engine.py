@@ -24,6 +24,7 @@ from service.answer import (
     SpanFeatures,
     answer_type,
     best_index,
+    is_fragment,
     leans_on_previous,
     novelty,
     overflow,
@@ -192,7 +193,7 @@ class KnowledgeBase:
                     else 0.0,
                     overflow=overflow(word_count(span)),
                     answer_type=answer_type(
-                        query.question, span, fragment=first_unit.kind is not UnitKind.SENTENCE
+                        query.question, span, fragment=is_fragment(span, first_unit.kind is UnitKind.SENTENCE)
                     ),
                     faq_answer=context_sims[cand.chunk_id] if self._whole_faq_answer(chunk, cand) else 0.0,
                 )

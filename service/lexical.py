@@ -21,6 +21,26 @@ _ACRONYM = re.compile(r"((?:[A-Z][\w-]*\s+(?:of\s+|and\s+|&\s+)?){1,6})\(([A-Z][
 # "CMO (Chief Marketing Officer)": the reverse order.
 _ACRONYM_FIRST = re.compile(r"\b([A-Z][A-Za-z]{1,7})\s+\(((?:[A-Z][\w-]*\s*(?:of\s+|and\s+|&\s+)?){1,6})\)")
 _WORD = re.compile(r"[A-Za-z0-9]+")
+# Hedges people wrap questions in ("what kind of companies usually ..."): they say how the
+# question is asked, not what it is about, and must not make a span look relevant.
+QUESTION_HEDGES = frozenset(
+    [
+        "usually",
+        "typically",
+        "generally",
+        "normally",
+        "commonly",
+        "basically",
+        "actually",
+        "really",
+        "exactly",
+        "mostly",
+        "kind",
+        "kinds",
+        "sort",
+        "sorts",
+    ]
+)
 MIN_TYPO_LENGTH = 4
 MIN_PREFIX = 4
 TYPO_SCORE_CUTOFF = 84.0
@@ -93,7 +113,7 @@ class Analyzer:
 
     def query_words(self, question: str) -> list[str]:
         """Content words of a question, typo-repaired."""
-        return [self.repair(w) for w in tokens(question) if w not in STOPWORDS]
+        return [self.repair(w) for w in tokens(question) if w not in STOPWORDS and w not in QUESTION_HEDGES]
 
     def expand(self, words: Sequence[str]) -> list[str]:
         """Add acronym expansions and the acronyms of spelled-out names, both ways."""

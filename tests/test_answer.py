@@ -6,6 +6,7 @@ from service.answer import (
     SpanFeatures,
     answer_type,
     best_index,
+    is_fragment,
     novelty,
     overflow,
     span_scores,
@@ -61,3 +62,9 @@ def test_sentences_that_lean_on_the_previous_one() -> None:
     assert leans_on_previous("They also maintain accountability for sales performance.")
     assert not leans_on_previous("The CRO reports to the CEO.")
     assert not leans_on_previous("Theory matters less than practice.")
+
+
+def test_list_items_written_as_sentences_are_not_fragments() -> None:
+    assert is_fragment("CRM systems and automation tools", prose=False)
+    assert not is_fragment("Strategy: The VP sets the plan.", prose=False)
+    assert not is_fragment("The VP sets the plan", prose=True)
