@@ -121,6 +121,7 @@ STOPWORDS: frozenset[str] = frozenset(
         "what",
         "when",
         "where",
+        "whether",
         "which",
         "while",
         "who",

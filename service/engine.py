@@ -33,6 +33,7 @@ from service.answer import (
 from service.api_models import AskResponse, Citation, SearchResponse
 from service.errors import DocumentNotFound, IndexMismatch
 from service.lexical import Analyzer, LexicalIndex
+from service.metadata import author_name, author_topic, mentions
 from service.retrieval import FusionWeights, PassageScores, candidate_rows, fuse
 
 ECHO_NOVELTY = 0.5
@@ -58,10 +59,12 @@ class Tuning:
 
 @dataclass(frozen=True)
 class Selection:
-    """The chosen span and the signals the abstention model reads."""
+    """The chosen span and the signals the abstention model reads; `reason` says why there is
+    no span when the cause is known (the document does not name its author)."""
 
     candidate: Candidate | None
     signals: Signals
+    reason: str | None = None
 
 
 class KnowledgeBase:
@@ -261,6 +264,23 @@ class KnowledgeBase:
         )
         return Selection(chosen, signals)
 
+    def _author(self, query: _Query, topic: Selection) -> Selection:
+        """The answer to "who wrote <topic>?": the author's name where the best-matching
+        document's text names them. Whether the knowledge base has that document at all is
+        judged on the topic, like any other question."""
+        if not query.ranked.rows.size:
+            return topic
+        doc = self._docs[self._chunks[int(query.ranked.rows[0])].doc_id]
+        name = author_name(doc.text, doc.meta.get("author"))
+        for start, end in mentions(doc.text, name) if name else []:
+            for chunk in self._chunks:
+                if chunk.doc_id == doc.doc_id and chunk.start <= start and end <= chunk.end:
+                    unit = next(
+                        i for i, u in enumerate(chunk.units) if start < u.end or i == len(chunk.units) - 1
+                    )
+                    return Selection(Candidate(chunk.chunk_id, unit, unit, start, end), topic.signals)
+        return Selection(None, topic.signals, f"“{doc.title}” does not name its author.")
+
     def _span_text(self, cand: Candidate) -> str:
         return self._docs[self._chunks[cand.chunk_id].doc_id].text[cand.start : cand.end]
 
@@ -271,9 +291,12 @@ class KnowledgeBase:
 
     def ask_detailed(self, question: str, top_k: int) -> tuple[AskResponse, Selection]:
         started = time.perf_counter()
-        query = self._rank(question)
+        topic = author_topic(question)
+        query = self._rank(topic or question)
         ranked, terms = query.ranked, query.terms
         selection = self.select(query)
+        if topic is not None:
+            selection = self._author(query, selection)
         confidence = self.abstention.confidence(selection.signals) if terms else 0.0
         cand = selection.candidate
         answered = cand is not None and confidence >= self.abstention.threshold
@@ -291,6 +314,8 @@ class KnowledgeBase:
             answer = first.excerpt[first.highlight[0] : first.highlight[1]]
         elif not terms:
             reason = "The question has no content words to look up; ask about a topic."
+        elif selection.reason is not None and confidence >= self.abstention.threshold:
+            reason = selection.reason
         else:
             reason = (
                 f"The knowledge base does not appear to answer this question (confidence {confidence:.2f} "

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from eval.dataset import DEFAULT_DATASET, load_dataset
+from tests.conftest import CORPUS
 
 
 def test_who_outranks_the_coo(client) -> None:  # type: ignore[no-untyped-def]
@@ -126,3 +130,17 @@ def test_no_question_makes_the_service_fail(client, question, top_k) -> None:  #
         assert (body["answer"] is None) == (body["reason"] is not None)
     search = client.get("/search", params={"q": question, "k": 5})
     assert search.status_code in (200, 422), search.text
+
+
+def test_who_wrote_an_article_is_answered_from_its_text_where_it_names_the_author(client) -> None:  # type: ignore[no-untyped-def]
+    catalog = json.loads((CORPUS / "catalog.json").read_text(encoding="utf-8"))
+    for name, entry in catalog.items():
+        body = client.post("/ask", json={"question": f"who wrote the article {entry['title']}?"}).json()
+        first = body["citations"][0]
+        assert first["doc_id"] == Path(name).stem
+        if "author" in entry:
+            assert body["answer"] == entry["author"]
+            s, e = first["highlight"]
+            assert first["excerpt"][s:e] == entry["author"]
+        else:
+            assert body["answer"] is None, f"{name} has no author, yet got {body['answer']!r}"
