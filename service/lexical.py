@@ -47,12 +47,13 @@ TYPO_SCORE_CUTOFF = 84.0
 
 
 def find_acronyms(texts: Iterable[str]) -> dict[str, str]:
-    """Acronym -> expansion pairs defined in the texts, e.g. {"cro": "chief revenue officer"}.
-    An expansion is accepted only when the initials of its last words spell the acronym; its most
-    frequent spelling is kept. An acronym the texts define as two different names ("Chief Customer
-    Officer (CCO)", "Chief Commercial Officer (CCO)") is left out: resolving it either way would
-    make the two names match each other. Variants of one name ("Chief Operating/Operations
-    Officer(s)") share their word stems and count as one."""
+    """Name term -> spelled-out name, for the acronyms the texts define: {"cro": "chief revenue
+    officer"}, so either form of a name matches the other. An expansion is accepted only when the
+    initials of its last words spell the acronym; its most frequent spelling is kept. Variants of
+    one name ("Chief Operating/Operations Officer(s)") share their word stems and count as one.
+    An acronym the texts define as two different names ("Chief Customer Officer (CCO)", "Chief
+    Commercial Officer (CCO)") cannot stand for either: each name becomes a term of its own
+    ("chief_customer_officer"), so a question naming one does not match the other."""
     stemmer = Stemmer.Stemmer("english")
     found: dict[str, Counter[str]] = {}
     for text in texts:
@@ -68,12 +69,16 @@ def find_acronyms(texts: Iterable[str]) -> dict[str, str]:
             tail = words[-n:]
             if [w[0].upper() for w in tail] == letters:
                 found.setdefault(acronym.lower(), Counter())[" ".join(tail).lower()] += 1
-    acronyms = {}
+    terms: dict[str, str] = {}
     for acronym, spellings in found.items():
-        names = {tuple(stemmer.stemWords(s.split())) for s in spellings}
+        names: dict[tuple[str, ...], str] = {}
+        for spelling, _ in spellings.most_common():
+            names.setdefault(tuple(stemmer.stemWords(spelling.split())), spelling)
         if len(names) == 1:
-            acronyms[acronym] = spellings.most_common(1)[0][0]
-    return acronyms
+            terms[acronym] = next(iter(names.values()))
+        else:
+            terms.update({"_".join(name.split()): name for name in names.values()})
+    return terms
 
 
 @dataclass

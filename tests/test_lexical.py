@@ -10,13 +10,21 @@ def test_acronyms_both_orders_and_initials_must_match() -> None:
     assert find_acronyms(texts) == {"cro": "chief revenue officer", "cmo": "chief marketing officer"}
 
 
-def test_an_acronym_defined_as_two_names_is_not_resolved_but_spelling_variants_are() -> None:
+def test_an_acronym_defined_as_two_names_keeps_them_apart_but_spelling_variants_are_one() -> None:
     texts = [
         "A Chief Customer Officer (CCO) owns the journey.",
         "A Chief Commercial Officer (CCO) owns sales.",
         "Chief Operating Officers (COO), the Chief Operating Officer (COO), a Chief Operating Officer (COO).",
     ]
-    assert find_acronyms(texts) == {"coo": "chief operating officer"}
+    assert find_acronyms(texts) == {
+        "chief_customer_officer": "chief customer officer",
+        "chief_commercial_officer": "chief commercial officer",
+        "coo": "chief operating officer",
+    }
+    analyzer = Analyzer.from_texts(texts)
+    asked = analyzer.coverage_terms("what does a chief customer officer do")
+    assert set(asked) & set(analyzer.doc_terms(texts[0]))
+    assert not set(asked) & set(analyzer.doc_terms(texts[1]))
 
 
 def test_acronym_plurals_fold_to_the_acronym() -> None:
