@@ -10,6 +10,7 @@ _TOKEN = re.compile(r"[a-z0-9]+")
 _ACRONYM_PLURAL = re.compile(r"\b([A-Z]{2,})s\b")
 
 # Words that carry no topic: used to find a question's content terms and to spot truncated lines.
+# "both" is not one: "can a company have both X and Y" asks about the two together.
 STOPWORDS: frozenset[str] = frozenset(
     [
         "a",
@@ -34,7 +35,6 @@ STOPWORDS: frozenset[str] = frozenset(
         "being",
         "below",
         "between",
-        "both",
         "but",
         "by",
         "can",
