@@ -90,8 +90,13 @@ class Analyzer:
     acronyms: dict[str, str]
     stemmer: Stemmer.Stemmer = field(default_factory=lambda: Stemmer.Stemmer("english"))
     _stems: Counter[str] = field(default_factory=Counter)
+    _name_patterns: dict[str, re.Pattern[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self._name_patterns = {
+            term: re.compile(rf"(?<![a-z0-9]){re.escape(name)}s?(?![a-z0-9])")
+            for term, name in self.acronyms.items()
+        }
         for word, count in self.vocabulary.items():
             if word not in STOPWORDS:
                 self._stems[str(self.stemmer.stemWord(word))] += count
@@ -127,8 +132,7 @@ class Analyzer:
         for acronym, expansion in self.acronyms.items():
             if acronym in words or acronym + "s" in words:
                 out.extend(w for w in expansion.split() if w not in STOPWORDS)
-            elif f" {expansion} " in f" {joined} ":
-                out.append(acronym)
+        out += [t for t in self._names_in(joined) if t not in words]
         return out
 
     def query_terms(self, question: str) -> list[str]:
@@ -160,9 +164,13 @@ class Analyzer:
     def doc_terms(self, text: str) -> list[str]:
         """Stemmed content words, plus the acronym of every spelled-out name the text contains."""
         words = [w for w in tokens(text) if w not in STOPWORDS]
-        joined = f" {' '.join(tokens(text))} "
-        words += [acr for acr, expansion in self.acronyms.items() if f" {expansion} " in joined]
+        words += self._names_in(" ".join(tokens(text)))
         return self._stem(words)
+
+    def _names_in(self, joined: str) -> list[str]:
+        """Name terms of the spelled-out names in a space-joined token string, singular or
+        plural ("chief revenue officers" -> "cro")."""
+        return [term for term, pattern in self._name_patterns.items() if pattern.search(joined)]
 
     def rewrite(self, question: str) -> str:
         """The question with typos repaired, for the dense model. Acronyms are not spelled out
