@@ -3,8 +3,9 @@
 Several weak signals, combined by a logistic model fitted on the eval set (`kbqa eval --fit`):
 how well the best span and passage match (dense), how much of the question's IDF-weighted
 vocabulary the best span's passage contains, how much of it the corpus knows at all, and the
-margin to the runner-up passage, and whether a rare question term ("salary", "Salesforce") is
-missing from the answer's passage. A question is answered when confidence >= threshold."""
+margin to the runner-up passage, whether a rare question term ("salary", "Salesforce") is
+missing from the answer's passage, and whether dense and lexical search agree on the best passage
+(an off-topic question tends to scatter them). A question is answered when confidence >= threshold."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ FEATURES = (
     "passage_margin",
     "missing_rare",
     "type_mismatch",
+    "rankings_agree",
     "bias",
 )
 
@@ -37,6 +39,7 @@ class Signals:
     passage_margin: float
     missing_rare: float = 0.0  # IDF share of the rarest question term the answer's passage lacks
     type_mismatch: float = 0.0  # 1 when the question asks for a number or date and the span has none
+    rankings_agree: float = 0.0  # 1 when dense and lexical search put the same passage first
 
     def vector(self) -> np.ndarray:
         return np.array([*asdict(self).values(), 1.0], dtype=np.float64)
@@ -50,6 +53,11 @@ class AbstentionModel:
     def confidence(self, signals: Signals) -> float:
         z = float(np.dot(np.asarray(self.weights), signals.vector()))
         return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
+
+    @classmethod
+    def unfitted(cls) -> AbstentionModel:
+        """A placeholder (confidence 0.5 for everything) to compute signals with before fitting."""
+        return cls(tuple(0.0 for _ in FEATURES))
 
     def to_json(self) -> str:
         return json.dumps(

@@ -15,7 +15,9 @@ from fastapi.responses import JSONResponse
 
 from indexer.embedding import Embedder, SentenceTransformerEmbedder
 from indexer.errors import KbqaError
+from indexer.store import read_index
 from service import widget
+from service.abstention import AbstentionModel
 from service.api_models import (
     MAX_TOP_K,
     AskRequest,
@@ -39,9 +41,16 @@ def default_embedder(settings: Settings) -> Embedder:
     return SentenceTransformerEmbedder(settings.model)
 
 
-def load_knowledge_base(settings: Settings, embedder: Embedder) -> KnowledgeBase:
+def load_knowledge_base(
+    settings: Settings, embedder: Embedder, abstention: AbstentionModel | None = None
+) -> KnowledgeBase:
+    """The index with its abstention model: `abstention` when given (fitting a new one), else
+    the configured file."""
     tuning = Tuning(search_depth=settings.search_depth, answer_passages=settings.answer_passages)
-    kb = KnowledgeBase.load(settings.index_dir, embedder, settings.abstention_model, tuning)
+    if abstention is not None:
+        kb = KnowledgeBase(read_index(settings.index_dir), embedder, abstention, tuning)
+    else:
+        kb = KnowledgeBase.load(settings.index_dir, embedder, settings.abstention_model, tuning)
     embedder.embed(["warm-up"])  # the first call pays one-off costs; keep them out of the first request
     return kb
 

@@ -138,6 +138,7 @@ def evaluate(
     """Run the eval set and print/write the measures; exit 1 when below the given thresholds."""
     from eval.dataset import DEFAULT_DATASET, load_dataset
     from eval.runner import fit_abstention, measure, run, write_outputs
+    from service.abstention import AbstentionModel
 
     questions = load_dataset(dataset or DEFAULT_DATASET)
     if url:
@@ -148,13 +149,17 @@ def evaluate(
         from service.app import default_embedder, load_knowledge_base
 
         cfg = _settings(index_dir=index)
-        kb = load_knowledge_base(cfg, default_embedder(cfg))
+        # Fitting must not depend on the current model file, which may predate a new signal.
+        placeholder = AbstentionModel.unfitted() if fit is not None else None
+        kb = load_knowledge_base(cfg, default_embedder(cfg), placeholder)
         if fit is not None:
             signals = [kb.ask_detailed(q.question, 5)[1].signals for q in questions]
             labels = [q.answerable for q in questions]
             for pair in fit_also or []:
                 extra_path, _, extra_index = pair.rpartition(":")
-                extra_kb = load_knowledge_base(_settings(index_dir=Path(extra_index)), kb.embedder)
+                extra_kb = load_knowledge_base(
+                    _settings(index_dir=Path(extra_index)), kb.embedder, placeholder
+                )
                 extra = load_dataset(Path(extra_path))
                 signals += [extra_kb.ask_detailed(q.question, 5)[1].signals for q in extra]
                 labels += [q.answerable for q in extra]

@@ -47,6 +47,7 @@ class _Query:
     ranked: PassageScores
     terms: list[str]
     span_sims: np.ndarray
+    rankings_agree: bool  # dense and lexical search rank the same passage first
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,10 @@ class KnowledgeBase:
             [max((span_sims[i] for i in self._by_chunk.get(int(r), [])), default=0.0) for r in rows]
         )
         ranked = fuse(rows, dense, context, bm25, best_span, self.tuning.fusion)
-        return _Query(question, ranked, self.analyzer.coverage_terms(question), span_sims)
+        agree = bool(
+            dense_rows[0].size and bm25.size and dense_rows[0][0] == int(np.argmax(bm25)) and bm25.max() > 0
+        )
+        return _Query(question, ranked, self.analyzer.coverage_terms(question), span_sims, agree)
 
     def _terms_of(self, cand: Candidate) -> tuple[list[str], set[str]]:
         text = self._docs[self._chunks[cand.chunk_id].doc_id].text
@@ -261,6 +265,7 @@ class KnowledgeBase:
             passage_margin=margin,
             missing_rare=self._missing_rare(terms, chosen.chunk_id) if chosen is not None else 1.0,
             type_mismatch=type_mismatch(question, self._span_text(chosen)) if chosen is not None else 0.0,
+            rankings_agree=float(query.rankings_agree),
         )
         return Selection(chosen, signals)
 
