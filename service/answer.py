@@ -44,7 +44,7 @@ class AnswerWeights:
     extra_units: float = 0.0
     overflow: float = -0.03
     faq_answer: float = 0.1
-    answer_type: float = 0.05
+    answer_type: float = 0.15
 
     def vector(self) -> np.ndarray:
         return np.array(list(asdict(self).values()), dtype=np.float64)
@@ -74,6 +74,18 @@ _CAUSE = re.compile(
     r"foster\w*|prompt\w*|spurr\w*|emerged as)\b",
     re.I,
 )
+# "X vs Y", "how do X and Y differ": a span that sets one against the other answers it.
+_ASKS_DIFFERENCE = re.compile(
+    r"\b(?:differ\w*|difference|distinguish\w*|vs|versus|compar\w*|contrast)\b", re.IGNORECASE
+)
+_CONTRAST = re.compile(
+    r"\b(?:while|whereas|in contrast|by contrast|unlike|on the other hand|compared (?:to|with)|rather than|"
+    r"as opposed to)\b",
+    re.I,
+)
+# "what do X and Y have in common": a span about what both share.
+_ASKS_COMMON = re.compile(r"\b(?:in common|similarit\w*|alike|both\s+\w+\s+share|overlap)\b", re.I)
+_COMMON = re.compile(r"\b(?:both|common|share[sd]?|similar\w*|alike|as well as)\b", re.I)
 _CONDITION = re.compile(r"\b(?:when|whenever|if|once|as|until|unless|after|before|while|during)\b", re.I)
 
 
@@ -88,6 +100,11 @@ def answer_type(question: str, span: str, fragment: bool = False) -> float:
         return float(bool(_CAUSE.search(span)))
     if _WHEN.search(question):
         return float(bool(_CONDITION.search(span)))
+    # Comparisons reward the spans that compare, without ruling out others (a table row).
+    if _ASKS_COMMON.search(question):
+        return 1.0 if _COMMON.search(span) else 0.5
+    if _ASKS_DIFFERENCE.search(question):
+        return 1.0 if _CONTRAST.search(span) else 0.5
     if _YES_NO.search(question):
         return float(not fragment)
     return 0.5
