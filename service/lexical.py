@@ -87,7 +87,7 @@ class Analyzer:
     the knowledge base actually contains."""
 
     vocabulary: Counter[str]
-    acronyms: dict[str, str]
+    acronyms: dict[str, str]  # name term -> spelled-out name, from `find_acronyms`
     stemmer: Stemmer.Stemmer = field(default_factory=lambda: Stemmer.Stemmer("english"))
     _stems: Counter[str] = field(default_factory=Counter)
     _name_patterns: dict[str, re.Pattern[str]] = field(default_factory=dict)
