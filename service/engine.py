@@ -297,7 +297,8 @@ class KnowledgeBase:
     def ask_detailed(self, question: str, top_k: int) -> tuple[AskResponse, Selection]:
         started = time.perf_counter()
         topic = author_topic(question)
-        query = self._rank(topic or question)
+        # "who wrote?" names no article: an empty topic gets the no-content-words answer.
+        query = self._rank(question if topic is None else topic)
         ranked, terms = query.ranked, query.terms
         selection = self.select(query)
         if topic is not None:

@@ -144,3 +144,5 @@ def test_who_wrote_an_article_is_answered_from_its_text_where_it_names_the_autho
             assert first["excerpt"][s:e] == entry["author"]
         else:
             assert body["answer"] is None, f"{name} has no author, yet got {body['answer']!r}"
+    # naming no article is not a question about any of them
+    assert client.post("/ask", json={"question": "who wrote?"}).json()["answer"] is None
