@@ -8,6 +8,9 @@ import unicodedata
 _TOKEN = re.compile(r"[a-z0-9]+")
 # "CROs", "KPIs": the plural of an all-capitals acronym is the acronym.
 _ACRONYM_PLURAL = re.compile(r"\b([A-Z]{2,})s\b")
+# "doesn't" -> "does not": left alone, the stem "doesn" would pass for a content word.
+_NEGATION = re.compile(r"\b(?:can|won|shan|ain)'t\b|n't\b")
+_IRREGULAR_NEGATIONS = {"can't": "can not", "won't": "will not", "shan't": "shall not", "ain't": "is not"}
 
 # Words that carry no topic: used to find a question's content terms and to spot truncated lines.
 # "both" is not one: "can a company have both X and Y" asks about the two together.
@@ -146,6 +149,29 @@ STOPWORDS: frozenset[str] = frozenset(
         "wat",
         "whats",
         "what's",
+        # Contractions typed without the apostrophe ("dont", "isnt"): no topic either.
+        "aint",
+        "arent",
+        "cant",
+        "couldnt",
+        "didnt",
+        "doesnt",
+        "dont",
+        "hadnt",
+        "hasnt",
+        "havent",
+        "im",
+        "isnt",
+        "ive",
+        "shouldnt",
+        "thats",
+        "theres",
+        "theyre",
+        "wasnt",
+        "werent",
+        "wont",
+        "wouldnt",
+        "youre",
     ]
 )
 
@@ -194,7 +220,12 @@ def tokens(text: str) -> list[str]:
     """Lower-cased alphanumeric tokens; possessive 's and acronym plurals are dropped so "CRO's"
     and "CROs" match "CRO"."""
     folded = _ACRONYM_PLURAL.sub(r"\1", normalize(text)).lower().replace("'s ", " ")
-    return _TOKEN.findall(folded)
+    return _TOKEN.findall(expand_negations(folded))
+
+
+def expand_negations(text: str) -> str:
+    """Spell out negative contractions in lower-cased, apostrophe-normalised text."""
+    return _NEGATION.sub(lambda m: _IRREGULAR_NEGATIONS.get(m.group(0), " not"), text)
 
 
 def word_count(text: str) -> int:

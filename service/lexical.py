@@ -20,7 +20,7 @@ from indexer.text import STOPWORDS, normalize, tokens
 _ACRONYM = re.compile(r"((?:[A-Z][\w-]*\s+(?:of\s+|and\s+|&\s+)?){1,6})\(([A-Z][A-Za-z]{1,7})\)")
 # "CMO (Chief Marketing Officer)": the reverse order.
 _ACRONYM_FIRST = re.compile(r"\b([A-Z][A-Za-z]{1,7})\s+\(((?:[A-Z][\w-]*\s*(?:of\s+|and\s+|&\s+)?){1,6})\)")
-_WORD = re.compile(r"[A-Za-z0-9]+")
+_WORD = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?")
 # Hedges people wrap questions in ("what kind of companies usually ..."): they say how the
 # question is asked, not what it is about, and must not make a span look relevant.
 QUESTION_HEDGES = frozenset(
@@ -115,6 +115,10 @@ class Analyzer:
         """The closest corpus word for an unknown word ("challanges" -> "challenges")."""
         if word in self.vocabulary or len(word) < MIN_TYPO_LENGTH or word.isdigit():
             return word
+        # Another form of a corpus word ("outranks", "executes") is no typo, and stemming already
+        # matches it; "repairing" it to a near neighbour ("executives") would change the question.
+        if self.stemmer.stemWord(word) in self._stems:
+            return word
         # Typos rarely hit the first letter; requiring it keeps absent words ("stake") from being
         # "repaired" into present ones ("take"), which would hide that the corpus lacks them.
         choices = [v for v in self.vocabulary if v[0] == word[0]]
@@ -181,7 +185,10 @@ class Analyzer:
         def repaired(match: re.Match[str]) -> str:
             word = match.group(0)
             lower = word.lower()
-            return word if lower in STOPWORDS or (fixed := self.repair(lower)) == lower else fixed
+            # Acronyms ("CROs") and contractions ("doesn't") are typed on purpose.
+            if lower in STOPWORDS or "'" in word or sum(c.isupper() for c in word) > 1:
+                return word
+            return word if (fixed := self.repair(lower)) == lower else fixed
 
         return _WORD.sub(repaired, normalize(question))
 

@@ -60,3 +60,18 @@ def test_bm25_prefers_the_matching_text_and_coverage_weights_rare_terms() -> Non
     terms = analyzer.query_terms("teams forecasting")
     # "teams" is everywhere (low idf), "forecast" is rare: covering only "teams" is a small share.
     assert index.coverage(terms, {"team"}) < 0.3 < index.coverage(terms, {"forecast"})
+
+
+def test_contractions_are_no_content_words_and_stay_as_typed() -> None:
+    analyzer = Analyzer.from_texts(["The CRO reports to the CEO. Does it? Documents were signed."])
+    assert analyzer.query_words("why doesn't the CRO report to the CEO") == ["cro", "report", "ceo"]
+    assert analyzer.query_words("dont CROs report to the CEO, isn't it so") == ["cro", "report", "ceo"]
+    assert analyzer.rewrite("why doesn't the CRO report?") == "why doesn't the CRO report?"
+
+
+def test_rewrite_leaves_other_forms_of_corpus_words_and_typed_acronyms_alone() -> None:
+    # "executes" is no typo of "executives" (same stem), and "CROs" is no typo of "cross".
+    analyzer = Analyzer.from_texts(["Executives cross the line. The CRO decides."])
+    assert analyzer.repair("executes") == "executes"
+    assert analyzer.rewrite("what do CROs do when the CEO executes") == "what do CROs do when the CEO executes"
+    assert analyzer.rewrite("what do cros do") == "what do cross do"  # lower case: a plausible typo
