@@ -4,6 +4,7 @@ index directory. `prepare` is pure (no model); `build_index` adds the embedder a
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,10 +47,31 @@ def candidate_text(candidate: Candidate, chunk: Chunk, docs: dict[str, Document]
     text = docs[chunk.doc_id].text
     span = text[candidate.start : candidate.end]
     if candidate.lead_start >= 0:
-        return f"{chunk.context} > {text[candidate.lead_start : candidate.lead_end]} {span}"
+        lead = text[candidate.lead_start : candidate.lead_end]
+        if candidate.first == candidate.last and chunk.units[candidate.first].kind is UnitKind.ROW:
+            span = row_with_header(lead, span) or f"{lead} {span}"
+            return f"{chunk.context} > {span}"
+        return f"{chunk.context} > {lead} {span}"
     if chunk.kind == "faq" and chunk.context:
         return f"{chunk.context}: {span}"
     return span
+
+
+_CELL_SEPARATOR = re.compile(r"\s*\|\s*|\t+|\s{2,}")
+
+
+def row_with_header(header: str, row: str) -> str | None:
+    """A table row read against its header, "Plant: Pothos; Pet safe?: No", when both split into
+    the same cells (on pipes, tabs or runs of spaces): the model reads pairs better than a bare
+    row of values."""
+    names, cells = (_cells(line) for line in (header, row))
+    if len(names) < 2 or len(names) != len(cells):
+        return None
+    return "; ".join(f"{name}: {cell}" for name, cell in zip(names, cells, strict=True))
+
+
+def _cells(line: str) -> list[str]:
+    return [cell.strip() for cell in _CELL_SEPARATOR.split(line.strip().strip("|")) if cell.strip()]
 
 
 def prepare_document(
@@ -103,6 +125,13 @@ def clause_spans(prepared: Prepared) -> list[tuple[int, int, int]]:
     return out
 
 
+# Version of the rules that say what text is embedded for a passage, context or span
+# (`passage_text`, `context_text`, `candidate_text`). Vectors are reused by the hash of that text,
+# recomputed from the earlier index with today's rules: when the rules change, an old vector would
+# be filed under a new text. Bump this whenever they change, and nothing is reused across.
+EMBEDDING_TEXTS_VERSION = 2
+
+
 def _text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -111,6 +140,8 @@ def reusable_vectors(previous: IndexData | None, embedder: Embedder) -> dict[str
     """Vectors of an earlier index built with the same model, by hash of the embedded text, so
     re-indexing embeds only what changed."""
     if previous is None:
+        return {}
+    if previous.manifest.get("embedding_texts_version") != EMBEDDING_TEXTS_VERSION:
         return {}
     model = previous.manifest.get("model", {})
     if (model.get("id"), model.get("dimension"), model.get("weights_sha256")) != (
@@ -193,6 +224,7 @@ def build_index(
         corpus_path=str(corpus),
         kbqa_version=__version__,
     )
+    manifest["embedding_texts_version"] = EMBEDDING_TEXTS_VERSION
     manifest["counts"] |= {"embedded": embedded, "reused": len(reusable)}
     write_index(data, manifest, out)
     return manifest

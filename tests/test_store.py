@@ -110,6 +110,18 @@ def test_reindexing_embeds_only_what_changed(tmp_path: Path) -> None:
     assert (fresh.candidate_vectors == read_index(again_dir).candidate_vectors).all()
 
 
+def test_an_index_embedded_by_other_text_rules_reuses_nothing(tmp_path: Path) -> None:
+    import indexer.build
+
+    out = tmp_path / "index"
+    build_index(CORPUS, out, HashingEmbedder())
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["embedding_texts_version"] = indexer.build.EMBEDDING_TEXTS_VERSION - 1
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    again = CountingEmbedder()
+    assert build_index(CORPUS, out, again)["counts"]["reused"] == 0 and again.calls[0] > 0
+
+
 def test_other_model_reuses_nothing(built: Path) -> None:
     manifest = build_index(CORPUS, built, HashingEmbedder(model_id="test/other"))
     assert manifest["counts"]["reused"] == 0
