@@ -5,13 +5,16 @@ that every offset the index keeps still points into the original file. The rules
 shape of web pages, not about any particular article:
 
 - chrome: share buttons, lone counters and symbols, comment-form prompts, call-to-action and
-  tracking lines;
-- repeats: a line repeated right after itself (a title printed twice), and runs of two or more
-  lines that occur again elsewhere in the same document (ad blocks, promo banners);
+  tracking lines, menu words, navigation bars ("Home | Blog | Contact"), cookie banners,
+  copyright footers, and "Related posts" blocks with the titles they list;
+- repeats: a line repeated right after itself (a title printed twice), runs of two or more
+  lines that occur again elsewhere in the same document (ad blocks, promo banners), and long
+  sentence lines printed twice (a one-line promo);
 - fragments: short lines that start in lower case, and lines cut off after a function word
   (truncated paragraphs, split-up banner text);
 - islands: a line whose neighbours on both sides are noise is noise too (the one sentence left
-  inside an ad block or a comment form), and so is a short stray last line after noise.
+  inside an ad block or a comment form), so is a short run of menu-sized lines between noise
+  ("Menu / Residents / Business / Search"), and so is a short stray last line after noise.
 """
 
 from __future__ import annotations
@@ -36,9 +39,35 @@ _CHROME = re.compile(
       | (?:try\s+it\s+(?:for\s+)?free|sign\s+up(?:\s+now|\s+for\s+free)?|get\s+started|click\s+here|
          download\s+(?:now|the\s+app)|learn\s+more|read\s+more|see\s+more|subscribe\s+now)[!.]?
       | (?:https?://|www\.)\S+
+      | (?:menu|search|home|close|cart|navigation|toggle\s+navigation|skip\s+to\s+(?:main\s+)?content|
+         back\s+to\s+top|(?:log|sign)\s*(?:in|out|up)|my\s+account)
+      | \d+\s+(?:comments?|responses?|replies|shares?|likes?)
+      | (?:\u00a9|\(c\)|copyright\b).*
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )
+# "Home | Blog | Shop | Contact", "[Home](/) | [Guides](/guides)": three or more short links.
+_NAV_SEPARATOR = re.compile(r"\s+[|\u00b7\u2022/]\s+")
+MAX_NAV_ITEM_WORDS = 4
+_COOKIES = re.compile(
+    r"\b(?:(?:we|this\s+(?:web)?site|our\s+(?:web)?site|the\s+site)\s+uses?\s+cookies|use\s+of\s+cookies|"
+    r"cookie\s+(?:policy|settings|preferences|consent))\b",
+    re.IGNORECASE,
+)
+# A block of links to other articles: the header, then the titles listed under it.
+_RELATED = re.compile(
+    r"^[#*\s]*(?:related(?:\s+(?:posts|articles|stories|reading|content|guides))?|you\s+(?:may|might)\s+also\s+"
+    r"(?:like|enjoy)|more\s+(?:from\s+\w+(?:\s+\w+)?|articles|stories|posts)|read\s+(?:next|more)|"
+    r"recommended(?:\s+(?:for\s+you|reading|posts|articles))?|popular\s+(?:posts|articles))[\s:*]*$",
+    re.IGNORECASE,
+)
+MD_TABLE_RULE = re.compile(r"^\|[\s:|-]+\|$")
+_MARKUP = re.compile(r"^(?:#{1,6}\s+|>\s*)")
+# "Written by Priya Nair · Updated 9 September 2024": a byline, not a menu.
+_BYLINE_WORDS = re.compile(r"\b(?:by|updated|published|posted|min(?:ute)?s?\s+read)\b", re.IGNORECASE)
+MAX_TITLE_WORDS = 12
+MAX_MENU_RUN = 6
+MIN_REPEATED_SENTENCE_WORDS = 8
 _LEADING_DATE = re.compile(
     r"^(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4}"
     r"|\d{4}-\d{2}-\d{2})\s*"
@@ -82,12 +111,21 @@ def _key(text: str) -> str:
     return " ".join(normalize(text).lower().split())
 
 
+def _plain(text: str) -> str:
+    """The line without Markdown heading, quote and emphasis markers ("## Leave a Reply")."""
+    return _MARKUP.sub("", text).strip("*_ ") or text
+
+
 def _chrome_reason(line: Line) -> str | None:
     text = line.text
-    if _NO_LETTERS.match(text):
+    if _NO_LETTERS.match(text) and not MD_TABLE_RULE.match(text):  # "|---|" marks a table header
         return "chrome:no-letters"
-    if _CHROME.match(text):
+    if _CHROME.match(_plain(text)):
         return "chrome:ui"
+    if _is_nav_bar(text):
+        return "chrome:nav"
+    if _COOKIES.search(text):
+        return "chrome:cookies"
     if BULLET.match(text):
         return None
     words = text.split()
@@ -99,6 +137,35 @@ def _chrome_reason(line: Line) -> str | None:
     if last in FUNCTION_WORDS:
         return "truncated"
     return None
+
+
+def _is_nav_bar(text: str) -> bool:
+    if text.startswith("|") or _BYLINE_WORDS.search(text):  # a Markdown table row, a byline
+        return False
+    items = _NAV_SEPARATOR.split(text)
+    return len(items) >= 3 and all(
+        0 < len(item.split()) <= MAX_NAV_ITEM_WORDS and item[-1] not in ".!?" for item in items
+    )
+
+
+def _related_reasons(lines: list[Line]) -> dict[int, str]:
+    """A "Related posts" header and the run of title lines right under it."""
+    reasons: dict[int, str] = {}
+    for i, line in enumerate(lines):
+        if not _RELATED.match(line.text):
+            continue
+        reasons[i] = "chrome:related"
+        j = i + 1
+        while j < len(lines) and _title_line(lines[j].text) and (j == i + 1 or not lines[j].gap_before):
+            reasons[j] = "chrome:related"
+            j += 1
+    return reasons
+
+
+def _title_line(text: str) -> bool:
+    """An article title or a bulleted link to one: short, and no sentence."""
+    text = BULLET.sub("", text)
+    return 0 < len(text.split()) <= MAX_TITLE_WORDS and text[-1] not in ".!?:;,"
 
 
 def _repeat_reasons(lines: list[Line]) -> dict[int, str]:
@@ -117,12 +184,50 @@ def _repeat_reasons(lines: list[Line]) -> dict[int, str]:
             for i in starts:
                 reasons.setdefault(i, "repeat:block")
                 reasons.setdefault(i + 1, "repeat:block")
+    # A long sentence line printed twice is a one-line promo; repeated headings stay.
+    seen: dict[str, list[int]] = defaultdict(list)
+    for i, key in enumerate(keys):
+        if len(key.split()) >= MIN_REPEATED_SENTENCE_WORDS and key[-1] in ".!?*":
+            seen[key].append(i)
+    for positions in seen.values():
+        if len(positions) > 1:
+            for i in positions:
+                reasons.setdefault(i, "repeat:line")
     return reasons
 
 
 def _overlapping(starts: list[int]) -> bool:
     # "a a a" yields the pair (a, a) at 0 and 1: that is one repeated line, not a repeated block.
     return any(b - a < 2 for a, b in zip(starts, starts[1:], strict=False))
+
+
+def _title_position(lines: list[Line], reasons: dict[int, str]) -> int:
+    """The first content line that reads like a title: kept even when menus and share buttons
+    surround it."""
+    for i, line in enumerate(lines):
+        text = _plain(line.text)
+        if i not in reasons and len(text.split()) >= 3 and text[0].isupper() and text[-1] not in ".!,;":
+            return i
+    return -1
+
+
+def _menu_runs(lines: list[Line], reasons: dict[int, str]) -> list[int]:
+    """Runs of up to MAX_MENU_RUN menu-sized lines (three words at most, no punctuation) with
+    noise on both sides: the entries of a navigation menu."""
+    out: list[int] = []
+    i = 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and j not in reasons and _menu_sized(lines[j].text):
+            j += 1
+        if j > i + 1 and j - i <= MAX_MENU_RUN and i > 0 and (i - 1) in reasons and j in reasons:
+            out.extend(range(i, j))
+        i = max(j, i + 1)
+    return out
+
+
+def _menu_sized(text: str) -> bool:
+    return len(text.split()) <= 3 and text[-1] not in ".!?:;,"
 
 
 def _stray(text: str) -> bool:
@@ -139,12 +244,18 @@ def clean_lines(text: str) -> list[Line]:
             reasons[i] = reason
     for i, reason in _repeat_reasons(lines).items():
         reasons.setdefault(i, reason)
+    for i, reason in _related_reasons(lines).items():
+        reasons.setdefault(i, reason)
+    for i in _menu_runs(lines, reasons):
+        reasons[i] = "island"
     # Adjacent repeats are transparent for the island rule: a title printed twice is not an island.
     visible = [i for i in range(len(lines)) if reasons.get(i) != "repeat:adjacent"]
+    title = _title_position(lines, reasons)
     islands = [
         i
         for k, i in enumerate(visible)
         if i not in reasons
+        and i != title
         and k > 0
         and visible[k - 1] in reasons
         and (

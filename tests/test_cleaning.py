@@ -69,3 +69,37 @@ def test_offsets_point_into_the_original() -> None:
     text = "  Indented line here.\r\n\r\n\t- a bullet item\nlast line of text."
     for line in clean_lines(text):
         assert text[line.start : line.end] == line.text
+
+
+def test_site_chrome_navigation_menus_cookies_related_posts_and_footer() -> None:
+    text = (
+        "Menu\nResidents\nBusiness\nServices\nSearch\n"
+        "Home | Blog | Shop | Contact\n"
+        "Guide to Sorting Your Household Waste\n"
+        "Pin it | Share on Facebook | Share on X\n\n"
+        "We use cookies to improve your experience. [Accept] [Settings]\n\n"
+        "*Written by Jane Doe · Updated 9 September 2024 · 8 min read*\n\n"
+        "Rinse every container before it goes in the blue bin.\n\n"
+        "## Related posts\n\n- Composting at Home\n- Ten Tips for Less Waste\n\n"
+        "Glass Bottles\n\nGlass bottles go in the blue bin.\n\n"
+        "3 Comments\n\n## Leave a Reply\n\n"
+        "Contact us | Accessibility | Privacy | Terms of use\n\u00a9 2024 Maplewood City Council\n"
+    )
+    assert kept(text) == [
+        "Guide to Sorting Your Household Waste",
+        "*Written by Jane Doe · Updated 9 September 2024 · 8 min read*",
+        "Rinse every container before it goes in the blue bin.",
+        "Glass Bottles",
+        "Glass bottles go in the blue bin.",
+    ]
+    r = reasons(text)
+    assert r["Home | Blog | Shop | Contact"] == "chrome:nav"
+    assert r["Residents"] == "island"
+    assert r["- Composting at Home"] == "chrome:related"
+
+
+def test_a_long_sentence_line_printed_twice_is_a_promo() -> None:
+    promo = "> **Get 20% off your first order!** Join 50,000 plant lovers and shop pots today."
+    body = ["Water weekly in summer.", "Repot every two years in spring.", "Feed monthly from April."]
+    text = f"{body[0]}\n\n{promo}\n\n{body[1]}\n\n{body[2]}\n\n{promo}\n"
+    assert kept(text) == body
