@@ -9,20 +9,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from indexer.cleaning import BULLET, Line
+from indexer.cleaning import BULLET, MD_TABLE_RULE, Line
 from indexer.models import Block, BlockKind, Span, Unit, UnitKind
 from indexer.sentences import split_sentences
 from indexer.text import FUNCTION_WORDS, normalize
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+")
 _MD_TABLE_ROW = re.compile(r"^\|.*\|$")
-_MD_TABLE_RULE = re.compile(r"^\|[\s:|-]+\|$")
 _TERMINAL = ".!?:;,\"'\u201d"
 MAX_ROW_WORDS = 30
 MAX_HEADING_WORDS = 12
 MAX_QUESTION_WORDS = 30
 MIN_TABLE_ROWS = 3
 TEXT_HEADING_LEVEL = 2
+HEADER_ROW = 1  # `level` of a table row known to be the header
 _LIST_LIKE = {"item": (BlockKind.LIST, UnitKind.ITEM), "row": (BlockKind.TABLE, UnitKind.ROW)}
 
 
@@ -38,7 +38,17 @@ def _key(text: str) -> str:
     return " ".join(re.findall(r"\w+", normalize(text).lower()))
 
 
+# Bylines and date lines ("By Jane Doe", "Published March 14, 2023") are metadata, not headings.
+_META_LINE = re.compile(
+    r"^(?:(?:written\s+|posted\s+|words\s+)?by\s|(?:first\s+)?published\b|(?:last\s+)?updated\b|"
+    r"posted\s+on\b|last\s+modified\b)|\bmin(?:ute)?s?\s+read\b",
+    re.IGNORECASE,
+)
+
+
 def _heading_like(text: str) -> bool:
+    if _META_LINE.search(text):
+        return False
     words = text.split()
     if not words or len(words) > MAX_HEADING_WORDS or len(text) > 100:
         return False
@@ -66,7 +76,9 @@ def _tag_lines(lines: list[Line], title: str | None) -> list[_Tagged]:
     title_key = _key(title) if title else None
     tagged: list[_Tagged] = []
     for i, line in enumerate(lines):
-        text = line.text
+        # Markdown emphasis around a line ("**Why do leaves yellow?**") does not change its role.
+        text = line.text.strip("*_") or line.text
+        emphasis = line.text.index(text[0])
         has_next = i + 1 < len(lines)
         if (m := _MD_HEADING.match(text)) is not None:
             level = len(m.group(1))
@@ -77,12 +89,14 @@ def _tag_lines(lines: list[Line], title: str | None) -> list[_Tagged]:
         elif (m := BULLET.match(text)) is not None:
             tagged.append(_Tagged(line, "item", 0, line.start + m.end()))
         elif _MD_TABLE_ROW.match(text):
-            if not _MD_TABLE_RULE.match(text):
+            if not MD_TABLE_RULE.match(text):
                 tagged.append(_Tagged(line, "row", 0, line.start))
-        elif _question_like(text) and has_next and not _question_like(lines[i + 1].text):
-            tagged.append(_Tagged(line, "question", 0, line.start))
+            elif tagged and tagged[-1].tag == "row":  # the row above the |---| rule is the header
+                tagged[-1] = _Tagged(tagged[-1].line, "row", HEADER_ROW, tagged[-1].content_start)
+        elif _question_like(text) and has_next and not _question_like(lines[i + 1].text.strip("*_")):
+            tagged.append(_Tagged(line, "question", 0, line.start + emphasis))
         elif _heading_like(text):
-            tagged.append(_Tagged(line, "heading", TEXT_HEADING_LEVEL, line.start))
+            tagged.append(_Tagged(line, "heading", TEXT_HEADING_LEVEL, line.start + emphasis))
         elif _row_like(text) and (
             not line.gap_before and tagged and tagged[-1].tag in ("heading", "row_candidate")
         ):
@@ -141,7 +155,7 @@ def parse_blocks(text: str, lines: list[Line], title: str | None) -> list[Block]
         if t.tag == "title":
             i += 1
         elif t.tag in ("heading", "question"):
-            heading = text[t.content_start : t.line.end]
+            heading = text[t.content_start : t.line.end].rstrip("*_ ")
             if t.tag == "question":
                 # FAQ questions nest under the last ordinary heading ("Frequently Asked Questions").
                 level = section_level + 1
@@ -160,15 +174,14 @@ def parse_blocks(text: str, lines: list[Line], title: str | None) -> list[Block]
             while j < len(tagged) and tagged[j].tag == t.tag:
                 j += 1
             units = tuple(Unit(x.content_start, x.line.end, unit_kind) for x in tagged[i:j])
+            lead_in = _lead_in(blocks, i, tagged)
+            if kind is BlockKind.TABLE and len(units) > 1 and _is_header(t):
+                # A row means little without the header naming its columns: the header row is the
+                # rows' lead-in (the sentence introducing the table only dilutes it) and no answer.
+                header, units = units[0], units[1:]
+                lead_in = Span(header.start, header.end)
             blocks.append(
-                Block(
-                    kind,
-                    units[0].start,
-                    units[-1].end,
-                    units,
-                    heading_path=_names(path),
-                    lead_in=_lead_in(blocks, i, tagged),
-                )
+                Block(kind, units[0].start, units[-1].end, units, heading_path=_names(path), lead_in=lead_in)
             )
             i = j
         else:
@@ -186,6 +199,15 @@ def parse_blocks(text: str, lines: list[Line], title: str | None) -> list[Block]
             blocks.append(Block(BlockKind.PARAGRAPH, start, end, units, heading_path=_names(path)))
             i = j
     return blocks
+
+
+def _is_header(first_row: _Tagged) -> bool:
+    """Markdown marks its header row; in a flattened table, a first row of labels only (no
+    figures, no commas) is taken for one."""
+    if first_row.level == HEADER_ROW:
+        return True
+    text = first_row.line.text
+    return not text.startswith("|") and not re.search(r"[\d,;%$\u20ac\u00a3]", text)
 
 
 def _lead_in(blocks: list[Block], i: int, tagged: list[_Tagged]) -> Span | None:

@@ -50,11 +50,30 @@ def test_list_with_lead_in() -> None:
     assert lst.lead_in is not None and ARTICLE[lst.lead_in.start : lst.lead_in.end] == "To succeed you need:"
 
 
-def test_flattened_table_rows() -> None:
+def test_flattened_table_rows_lead_in_with_the_header_row() -> None:
     table = next(b for b in blocks() if b.kind is BlockKind.TABLE)
     assert table.heading_path == ("Comparison",)
-    assert [ARTICLE[u.start : u.end] for u in table.units][0] == "Aspect Alpha Beta"
-    assert len(table.units) == 3
+    assert [ARTICLE[u.start : u.end] for u in table.units] == [
+        "Scope Whole company Sales only",
+        "Focus Strategy Execution",
+    ]
+    assert table.lead_in is not None
+    assert ARTICLE[table.lead_in.start : table.lead_in.end] == "Aspect Alpha Beta"
+
+
+def test_markdown_table_header_bold_faq_questions_and_bylines() -> None:
+    md = (
+        "# Plant Care\n\nBy Jane Doe\n\nPublished March 14, 2023\n\nWater them weekly.\n\n"
+        "## Quick Reference\n\n| Plant | Pet safe? |\n|---|---|\n| Pothos | No |\n| Spider plant | Yes |\n\n"
+        "## FAQ\n\n**Do I need to mist my plants?**\nRarely. Misting raises humidity for minutes only.\n"
+    )
+    got = parse_blocks(md, clean_lines(md), None)
+    table = next(b for b in got if b.kind is BlockKind.TABLE)
+    assert [md[u.start : u.end] for u in table.units] == ["| Pothos | No |", "| Spider plant | Yes |"]
+    assert table.lead_in is not None and md[table.lead_in.start : table.lead_in.end] == "| Plant | Pet safe? |"
+    assert [b.heading_path for b in got if b.kind is BlockKind.HEADING] == [("Quick Reference",), ("FAQ",)]
+    faq = next(b for b in got if b.kind is BlockKind.QUESTION)
+    assert faq.heading_path == ("FAQ", "Do I need to mist my plants?")
 
 
 def test_faq_questions_nest_under_their_heading() -> None:
