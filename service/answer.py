@@ -110,10 +110,11 @@ def answer_type(question: str, span: str, fragment: bool = False) -> float:
     return 0.5
 
 
-def is_fragment(span: str, prose: bool) -> bool:
-    """A list item or table row that is not a full sentence ("CRM systems and automation
-    tools"); items written as sentences end like one ("Strategy: The VP sets the plan.")."""
-    return not prose and not span.rstrip().endswith((".", "!"))
+def is_fragment(span: str, statement: bool) -> bool:
+    """A list item that is not a full sentence ("CRM systems and automation tools"); items
+    written as sentences end like one ("Strategy: The VP sets the plan."). Sentences and table
+    rows are `statement`s: a row read with its header states a fact ("Pet safe? Yes")."""
+    return not statement and not span.rstrip().endswith((".", "!"))
 
 
 # Openings that refer back: contrast markers and pronouns standing for something said before.

@@ -186,6 +186,8 @@ class KnowledgeBase:
             span = self._span_text(cand)
             own_terms, own = self._span_terms[row]
             first_unit = chunk.units[cand.first]
+            # A table row says what it answers through its header ("Water when | Top 2 cm is dry").
+            typed = f"{self._lead_text(cand)} {span}" if first_unit.kind is UnitKind.ROW else span
             features.append(
                 SpanFeatures(
                     similarity=float(sim),
@@ -200,7 +202,9 @@ class KnowledgeBase:
                     else 0.0,
                     overflow=overflow(word_count(span)),
                     answer_type=answer_type(
-                        query.question, span, fragment=is_fragment(span, first_unit.kind is UnitKind.SENTENCE)
+                        query.question,
+                        typed,
+                        fragment=is_fragment(span, first_unit.kind is not UnitKind.ITEM),
                     ),
                     faq_answer=context_sims[cand.chunk_id] if self._whole_faq_answer(chunk, cand) else 0.0,
                 )
@@ -288,6 +292,11 @@ class KnowledgeBase:
 
     def _span_text(self, cand: Candidate) -> str:
         return self._docs[self._chunks[cand.chunk_id].doc_id].text[cand.start : cand.end]
+
+    def _lead_text(self, cand: Candidate) -> str:
+        if cand.lead_start < 0:
+            return ""
+        return self._docs[self._chunks[cand.chunk_id].doc_id].text[cand.lead_start : cand.lead_end]
 
     def _missing_rare(self, terms: list[str], chunk_id: int) -> float:
         present = self._passage_terms[chunk_id]

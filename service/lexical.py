@@ -127,7 +127,9 @@ class Analyzer:
 
     def query_words(self, question: str) -> list[str]:
         """Content words of a question, typo-repaired."""
-        return [self.repair(w) for w in tokens(question) if w not in STOPWORDS and w not in QUESTION_HEDGES]
+        # Filtered again after repair: "shoud" is "should", no content word.
+        words = [self.repair(w) for w in tokens(question) if w not in STOPWORDS and w not in QUESTION_HEDGES]
+        return [w for w in words if w not in STOPWORDS]
 
     def expand(self, words: Sequence[str]) -> list[str]:
         """Add acronym expansions and the acronyms of spelled-out names, both ways."""

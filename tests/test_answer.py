@@ -68,6 +68,6 @@ def test_sentences_that_lean_on_the_previous_one() -> None:
 
 
 def test_list_items_written_as_sentences_are_not_fragments() -> None:
-    assert is_fragment("CRM systems and automation tools", prose=False)
-    assert not is_fragment("Strategy: The VP sets the plan.", prose=False)
-    assert not is_fragment("The VP sets the plan", prose=True)
+    assert is_fragment("CRM systems and automation tools", statement=False)
+    assert not is_fragment("Strategy: The VP sets the plan.", statement=False)
+    assert not is_fragment("The VP sets the plan", statement=True)
