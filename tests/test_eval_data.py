@@ -1,0 +1,45 @@
+"""The eval sets themselves: every evidence span is verbatim text of a corpus file (the source
+file or, for generic questions, another article), ids are unique, kinds are known, and every
+corpus file has a catalog entry."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from eval.dataset import load_dataset
+
+ROOT = Path(__file__).resolve().parents[1]
+SETS = {
+    "dev": (ROOT / "eval" / "questions.jsonl", ROOT / "corpus"),
+    "other_kb": (ROOT / "eval" / "other_kb" / "questions.jsonl", ROOT / "eval" / "other_kb" / "corpus"),
+    "web_kb": (ROOT / "eval" / "web_kb" / "questions.jsonl", ROOT / "eval" / "web_kb" / "corpus"),
+}
+KINDS = {
+    "faq",
+    "paraphrase",
+    "keyword",
+    "typo",
+    "comparison",
+    "list",
+    "detail",
+    "definition",
+    "unanswerable",
+    "offtopic",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SETS))
+def test_eval_set_is_consistent_with_its_corpus(name: str) -> None:
+    dataset, corpus = SETS[name]
+    questions = load_dataset(dataset)
+    docs = {p.name: p.read_text(encoding="utf-8") for p in corpus.iterdir() if p.suffix in (".txt", ".md")}
+    catalog = json.loads((corpus / "catalog.json").read_text(encoding="utf-8"))
+    assert set(catalog) == set(docs)
+    assert len({q.id for q in questions}) == len(questions)
+    assert {q.kind for q in questions} <= KINDS
+    for q in questions:
+        if q.answerable:
+            assert q.source in docs, q.id
+            for span in q.evidence:
+                assert any(span in text for text in docs.values()), (q.id, span[:60])
