@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+
+from service.answer import asked_quantity, has_quantity
 
 FEATURES = (
     "span_similarity",
@@ -72,21 +73,11 @@ class AbstentionModel:
         return cls(tuple(float(w) for w in data["weights"]), float(data["threshold"]))
 
 
-_ASKS_QUANTITY = re.compile(
-    r"\b(?:how\s+(?:many|much|long|often|old)|what\s+(?:percentage|percent|share|number|year|date)"
-    r"|when\s+(?:was|were|did)|which\s+year|average|salary|cost)\b",
-    re.IGNORECASE,
-)
-_QUANTITY = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|fifty|hundred|"
-    r"thousand|million|billion|dozen|half|percent|annual|yearly|monthly|weekly|daily)\b",
-    re.IGNORECASE,
-)
-
-
 def type_mismatch(question: str, span: str) -> float:
-    """A "how many / how much / when was" question is not answered by a span without a quantity."""
-    return float(bool(_ASKS_QUANTITY.search(question)) and not _QUANTITY.search(span))
+    """A "how many / how much / when was" question is not answered by a span without a quantity,
+    nor a "what does it cost" question by one without an amount of money."""
+    kind = asked_quantity(question)
+    return float(kind is not None and not has_quantity(span, kind))
 
 
 DEFAULT_MODEL_PATH = Path(__file__).with_name("abstention.json")

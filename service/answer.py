@@ -87,19 +87,49 @@ _CONTRAST = re.compile(
 _ASKS_COMMON = re.compile(r"\b(?:in common|similarit\w*|alike|both\s+\w+\s+share|overlap)\b", re.I)
 _COMMON = re.compile(r"\b(?:both|common|share[sd]?|similar\w*|alike|as well as)\b", re.I)
 _CONDITION = re.compile(r"\b(?:when|whenever|if|once|as|until|unless|after|before|while|during)\b", re.I)
+# "how many / how much / when was / what time": a quantity; with "cost", "fee", "earn": money.
+_ASKS_QUANTITY = re.compile(
+    r"\b(?:how\s+(?:many|much|long|often|old|far|big|large|soon)|what\s+(?:percentage|percent|share|number|year|"
+    r"date|time)|when\s+(?:was|were|did)|which\s+year|average|salary|cost)\b",
+    re.IGNORECASE,
+)
+_QUANTITY = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|fifty|hundred|"
+    r"thousand|million|billion|dozen|half|percent|annual|yearly|monthly|weekly|daily)\b",
+    re.IGNORECASE,
+)
+_ASKS_MONEY = re.compile(
+    r"\b(?:costs?|price[sd]?|fees?|salar(?:y|ies)|paid|pay|earns?|charges?|money)\b", re.IGNORECASE
+)
+_MONEY = re.compile(
+    r"[$\u20ac\u00a3\u00a5]|\b(?:usd|eur|gbp|chf|dollars?|euros?|pounds?|cents?|free)\b", re.IGNORECASE
+)
+
+
+def asked_quantity(question: str) -> str | None:
+    """The kind of quantity a question asks for: "money", "amount", or None."""
+    if not _ASKS_QUANTITY.search(question):
+        return None
+    return "money" if _ASKS_MONEY.search(question) else "amount"
+
+
+def has_quantity(span: str, kind: str) -> bool:
+    return bool((_MONEY if kind == "money" else _QUANTITY).search(span))
 
 
 def answer_type(question: str, span: str, fragment: bool = False) -> float:
     """Whether the span holds the kind of thing the question word asks for: a role or name for
-    "who", a cause for "why", a condition for "when does", a statement (not a list fragment)
-    for a yes-no question; 0.5 when the question asks for nothing in particular.
-    (Quantities are the abstention model's business.)"""
+    "who", a cause for "why", a condition for "when does", a number for "how many" (money for
+    "what does it cost"), a statement (not a list fragment) for a yes-no question; 0.5 when the
+    question asks for nothing in particular."""
     if _WHO.search(question):
         return float(bool(_PERSON.search(span)))
     if _WHY.search(question):
         return float(bool(_CAUSE.search(span)))
     if _WHEN.search(question):
         return float(bool(_CONDITION.search(span)))
+    if (quantity := asked_quantity(question)) is not None:
+        return float(has_quantity(span, quantity))
     # Comparisons reward the spans that compare, without ruling out others (a table row).
     if _ASKS_COMMON.search(question):
         return 1.0 if _COMMON.search(span) else 0.5

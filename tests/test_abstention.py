@@ -32,3 +32,5 @@ def test_quantity_questions_need_a_quantity() -> None:
     assert type_mismatch("how many people report to the VP?", "Usually eight sales managers.") == 0.0
     assert type_mismatch("when was the role created?", "It was created in 2009.") == 0.0
     assert type_mismatch("who leads budgeting?", "The CFO leads budgeting.") == 0.0
+    assert type_mismatch("how much is the fee to upgrade?", "Upgrade to a 360-litre bin for a fee.") == 1.0
+    assert type_mismatch("how much is the fee to upgrade?", "The upgrade costs $40.") == 0.0

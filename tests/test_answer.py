@@ -31,8 +31,12 @@ def test_answer_type() -> None:
     assert answer_type("why did the role emerge?", "The clash fostered a new role.") == 1.0
     assert answer_type("when does a firm need a CFO?", "Once revenue grows, a CFO helps.") == 1.0
     assert answer_type("when does a firm need a CFO?", "A CFO manages finance.") == 0.0
-    # "when was" asks for a date: no condition expected
-    assert answer_type("when was the role created?", "The role is new.") == 0.5
+    # "when was" asks for a date, "how many" a number, "what does it cost" an amount of money
+    assert answer_type("when was the role created?", "The role is new.") == 0.0
+    assert answer_type("when was the role created?", "It was created in 2009.") == 1.0
+    assert answer_type("how many towns joined?", "Close to 200 towns belonged to it.") == 1.0
+    assert answer_type("how much does a gasket cost?", "Replace it every 6 to 12 months.") == 0.0
+    assert answer_type("how much does a gasket cost?", "A gasket costs about 8 USD.") == 1.0
     assert answer_type("does a CFO sign contracts?", "The CFO signs contracts.") == 1.0
     assert answer_type("does a CFO sign contracts?", "Contract signing", fragment=True) == 0.0
     assert answer_type("CFO vs controller", "The CFO plans, while the controller reports.") == 1.0

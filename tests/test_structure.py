@@ -70,7 +70,9 @@ def test_markdown_table_header_bold_faq_questions_and_bylines() -> None:
     got = parse_blocks(md, clean_lines(md), None)
     table = next(b for b in got if b.kind is BlockKind.TABLE)
     assert [md[u.start : u.end] for u in table.units] == ["| Pothos | No |", "| Spider plant | Yes |"]
-    assert table.lead_in is not None and md[table.lead_in.start : table.lead_in.end] == "| Plant | Pet safe? |"
+    assert (
+        table.lead_in is not None and md[table.lead_in.start : table.lead_in.end] == "| Plant | Pet safe? |"
+    )
     assert [b.heading_path for b in got if b.kind is BlockKind.HEADING] == [("Quick Reference",), ("FAQ",)]
     faq = next(b for b in got if b.kind is BlockKind.QUESTION)
     assert faq.heading_path == ("FAQ", "Do I need to mist my plants?")
