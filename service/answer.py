@@ -87,34 +87,52 @@ _CONTRAST = re.compile(
 _ASKS_COMMON = re.compile(r"\b(?:in common|similarit\w*|alike|both\s+\w+\s+share|overlap)\b", re.I)
 _COMMON = re.compile(r"\b(?:both|common|share[sd]?|similar\w*|alike|as well as)\b", re.I)
 _CONDITION = re.compile(r"\b(?:when|whenever|if|once|as|until|unless|after|before|while|during)\b", re.I)
-# "how many / how much / when was / what time": a quantity; with "cost", "fee", "earn": money.
+# "how many / how much / when was / what time": a quantity, of the kind the question names.
 _ASKS_QUANTITY = re.compile(
     r"\b(?:how\s+(?:many|much|long|often|old|far|big|large|soon)|what\s+(?:percentage|percent|share|number|year|"
     r"date|time)|when\s+(?:was|were|did)|which\s+year|average|salary|cost)\b",
     re.IGNORECASE,
 )
-_QUANTITY = re.compile(
+_NUMBER = (
     r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|fifty|hundred|"
-    r"thousand|million|billion|dozen|half|percent|annual|yearly|monthly|weekly|daily)\b",
-    re.IGNORECASE,
+    r"thousand|million|billion|dozen|half|percent|annual|yearly|monthly|weekly|daily)\b"
 )
-_ASKS_MONEY = re.compile(
-    r"\b(?:costs?|price[sd]?|fees?|salar(?:y|ies)|paid|pay|earns?|charges?|money)\b", re.IGNORECASE
-)
-_MONEY = re.compile(
-    r"[$\u20ac\u00a3\u00a5]|\b(?:usd|eur|gbp|chf|dollars?|euros?|pounds?|cents?|free)\b", re.IGNORECASE
-)
+_MONTH = r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d"
+# kind: (what in the question asks for it, what in a span gives it); the first that matches wins.
+_QUANTITY_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
+    kind: (re.compile(asks, re.IGNORECASE), re.compile(gives, re.IGNORECASE))
+    for kind, asks, gives in [
+        (
+            "percent",
+            r"\b(?:percentage|percent|proportion|share\s+of)\b",
+            r"%|\bper\s?cent\b|\b(?:half|quarter|third)\b",
+        ),
+        (
+            "money",
+            r"\b(?:costs?|price[sd]?|fees?|salar(?:y|ies)|paid|pay|earns?|charges?|money)\b",
+            r"[$\u20ac\u00a3\u00a5]|\b(?:usd|eur|gbp|chf|dollars?|euros?|pounds?|cents?|free)\b",
+        ),
+        (
+            "date",
+            r"\b(?:when\s+(?:was|were|did)|which\s+year|what\s+(?:year|date))\b",
+            rf"\b\d{{3,4}}\b|{_MONTH}|\bcentur",
+        ),
+        ("time", r"\bwhat\s+time\b", r"\d\s*(?:a\.?m\b|p\.?m\b)|\d:\d\d|\b(?:noon|midnight|o.clock)\b"),
+        ("amount", r".", _NUMBER),
+    ]
+}
 
 
 def asked_quantity(question: str) -> str | None:
-    """The kind of quantity a question asks for: "money", "amount", or None."""
+    """The kind of quantity a question asks for ("percent", "money", "date", "time", "amount"),
+    or None when it asks for none."""
     if not _ASKS_QUANTITY.search(question):
         return None
-    return "money" if _ASKS_MONEY.search(question) else "amount"
+    return next(kind for kind, (asks, _) in _QUANTITY_KINDS.items() if asks.search(question))
 
 
 def has_quantity(span: str, kind: str) -> bool:
-    return bool((_MONEY if kind == "money" else _QUANTITY).search(span))
+    return bool(_QUANTITY_KINDS[kind][1].search(span))
 
 
 def answer_type(question: str, span: str, fragment: bool = False) -> float:

@@ -37,6 +37,10 @@ def test_answer_type() -> None:
     assert answer_type("how many towns joined?", "Close to 200 towns belonged to it.") == 1.0
     assert answer_type("how much does a gasket cost?", "Replace it every 6 to 12 months.") == 0.0
     assert answer_type("how much does a gasket cost?", "A gasket costs about 8 USD.") == 1.0
+    assert answer_type("what percentage of firms have one?", "About 40 firms have one.") == 0.0
+    assert answer_type("what percentage of firms have one?", "About 40% of firms have one.") == 1.0
+    assert answer_type("what time must bins be out?", "Bins go out by 6 a.m. on collection day.") == 1.0
+    assert answer_type("what time must bins be out?", "Put out two bins each week.") == 0.0
     assert answer_type("does a CFO sign contracts?", "The CFO signs contracts.") == 1.0
     assert answer_type("does a CFO sign contracts?", "Contract signing", fragment=True) == 0.0
     assert answer_type("CFO vs controller", "The CFO plans, while the controller reports.") == 1.0
