@@ -13,7 +13,8 @@ _NEGATION = re.compile(r"\b(?:can|won|shan|ain)'t\b|n't\b")
 _IRREGULAR_NEGATIONS = {"can't": "can not", "won't": "will not", "shan't": "shall not", "ain't": "is not"}
 
 # Words that carry no topic: used to find a question's content terms and to spot truncated lines.
-# "both" is not one: "can a company have both X and Y" asks about the two together.
+# "both" is not one: "can a company have both X and Y" asks about the two together. "many" and
+# "much" are: "how many" is an answer type, and "many historians" says nothing about towns.
 STOPWORDS: frozenset[str] = frozenset(
     [
         "a",
@@ -73,6 +74,8 @@ STOPWORDS: frozenset[str] = frozenset(
         "its",
         "itself",
         "just",
+        "many",
+        "much",
         "me",
         "more",
         "most",
