@@ -179,6 +179,17 @@ def leans_on_previous(sentence: str) -> bool:
     return _DEPENDENT.match(sentence) is not None
 
 
+ECHO_NOVELTY = 0.5
+MIN_ANSWER_WORDS = 5
+
+
+def needs_next_sentence(span: str, novelty: float, single_sentence: bool) -> bool:
+    """A span that mostly restates the question ("The metrics of a CSO and CRO differ.") or a
+    lone sentence too short to stand alone ("Avoid white vinegar.", "No.") is answered by the
+    sentence after it."""
+    return novelty < ECHO_NOVELTY or (single_sentence and len(span.split()) < MIN_ANSWER_WORDS)
+
+
 def novelty(span_terms: list[str], question_terms: set[str]) -> float:
     """An answer must add something: "The metrics of a CSO and CRO differ" only echoes
     "CSO vs CRO metrics". Share of the span's content terms that are not in the question."""

@@ -26,6 +26,7 @@ from service.answer import (
     best_index,
     is_fragment,
     leans_on_previous,
+    needs_next_sentence,
     novelty,
     overflow,
     span_scores,
@@ -35,8 +36,6 @@ from service.errors import DocumentNotFound, IndexMismatch
 from service.lexical import Analyzer, LexicalIndex
 from service.metadata import author_name, author_topic, mentions
 from service.retrieval import FusionWeights, PassageScores, candidate_rows, fuse
-
-ECHO_NOVELTY = 0.5
 
 
 @dataclass(frozen=True)
@@ -223,10 +222,18 @@ class KnowledgeBase:
 
     def _past_echo(self, rows: list[int], features: list[SpanFeatures], best: int) -> int:
         """A span that mostly restates the question ("The metrics of a CSO and CRO differ.") is
-        extended by the sentence after it, where the actual answer usually follows."""
-        if best < 0 or features[best].novelty >= ECHO_NOVELTY:
+        extended by the sentence after it, where the actual answer usually follows; so is a
+        sentence too short to stand alone ("Avoid white vinegar.", "No."), which the next one
+        explains."""
+        if best < 0:
             return best
         chosen = self.data.candidates[rows[best]]
+        sentence = (
+            chosen.first == chosen.last
+            and self._chunks[chosen.chunk_id].units[chosen.first].kind is UnitKind.SENTENCE
+        )
+        if not needs_next_sentence(self._span_text(chosen), features[best].novelty, sentence):
+            return best
         return self._find(rows, chosen.chunk_id, chosen.first, chosen.last + 1, best)
 
     def _with_antecedent(self, rows: list[int], best: int) -> int:

@@ -79,3 +79,14 @@ def test_list_items_written_as_sentences_are_not_fragments() -> None:
     assert is_fragment("CRM systems and automation tools", statement=False)
     assert not is_fragment("Strategy: The VP sets the plan.", statement=False)
     assert not is_fragment("The VP sets the plan", statement=True)
+
+
+def test_echoes_and_curt_sentences_need_the_next_sentence() -> None:
+    from service.answer import needs_next_sentence
+
+    assert needs_next_sentence("The metrics of a CSO and CRO differ.", novelty=0.2, single_sentence=True)
+    assert needs_next_sentence("Avoid white vinegar.", novelty=0.9, single_sentence=True)
+    assert not needs_next_sentence("Low light", novelty=0.9, single_sentence=False)  # a list item
+    assert not needs_next_sentence(
+        "Use citric acid, about 20 g per litre.", novelty=0.9, single_sentence=True
+    )
