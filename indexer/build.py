@@ -49,8 +49,9 @@ def candidate_text(candidate: Candidate, chunk: Chunk, docs: dict[str, Document]
     if candidate.lead_start >= 0:
         lead = text[candidate.lead_start : candidate.lead_end]
         if candidate.first == candidate.last and chunk.units[candidate.first].kind is UnitKind.ROW:
-            span = row_with_header(lead, span) or f"{lead} {span}"
-            return f"{chunk.context} > {span}"
+            if (pairs := row_with_header(lead, span)) is not None:
+                # The header now sits in the pairs: the context keeps only the headings.
+                return f"{chunk.context.removesuffix(lead).rstrip(' >')} > {pairs}"
         return f"{chunk.context} > {lead} {span}"
     if chunk.kind == "faq" and chunk.context:
         return f"{chunk.context}: {span}"
@@ -129,7 +130,7 @@ def clause_spans(prepared: Prepared) -> list[tuple[int, int, int]]:
 # (`passage_text`, `context_text`, `candidate_text`). Vectors are reused by the hash of that text,
 # recomputed from the earlier index with today's rules: when the rules change, an old vector would
 # be filed under a new text. Bump this whenever they change, and nothing is reused across.
-EMBEDDING_TEXTS_VERSION = 2
+EMBEDDING_TEXTS_VERSION = 3
 
 
 def _text_key(text: str) -> str:
