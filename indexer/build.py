@@ -48,10 +48,10 @@ def candidate_text(candidate: Candidate, chunk: Chunk, docs: dict[str, Document]
     span = text[candidate.start : candidate.end]
     if candidate.lead_start >= 0:
         lead = text[candidate.lead_start : candidate.lead_end]
-        if candidate.first == candidate.last and chunk.units[candidate.first].kind is UnitKind.ROW:
-            if (pairs := row_with_header(lead, span)) is not None:
-                # The header now sits in the pairs: the context keeps only the headings.
-                return f"{chunk.context.removesuffix(lead).rstrip(' >')} > {pairs}"
+        row = candidate.first == candidate.last and chunk.units[candidate.first].kind is UnitKind.ROW
+        if row and (pairs := row_with_header(lead, span)) is not None:
+            # The header now sits in the pairs: the context keeps only the headings.
+            return f"{chunk.context.removesuffix(lead).rstrip(' >')} > {pairs}"
         return f"{chunk.context} > {lead} {span}"
     if chunk.kind == "faq" and chunk.context:
         return f"{chunk.context}: {span}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_TOKEN = re.compile(r"[a-z0-9]+")
+_TOKEN = re.compile(r"[^\W_]+")  # letters and digits of any script
 # "CROs", "KPIs": the plural of an all-capitals acronym is the acronym.
 _ACRONYM_PLURAL = re.compile(r"\b([A-Z]{2,})s\b")
 # "doesn't" -> "does not": left alone, the stem "doesn" would pass for a content word.
@@ -221,9 +221,15 @@ def normalize(text: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Lower-cased alphanumeric tokens; possessive 's and acronym plurals are dropped so "CRO's"
-    and "CROs" match "CRO"."""
+    and "CROs" match "CRO", and accents are folded so "Lübeck" is one word that "Lubeck" matches."""
     folded = _ACRONYM_PLURAL.sub(r"\1", normalize(text)).lower().replace("'s ", " ")
-    return _TOKEN.findall(expand_negations(folded))
+    return _TOKEN.findall(fold_accents(expand_negations(folded)))
+
+
+def fold_accents(text: str) -> str:
+    """Letters without their combining marks: "Lübeck" -> "Lubeck", "naïve" -> "naive"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def expand_negations(text: str) -> str:

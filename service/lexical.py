@@ -14,13 +14,13 @@ import numpy as np
 import Stemmer
 from rapidfuzz import fuzz, process
 
-from indexer.text import STOPWORDS, normalize, tokens
+from indexer.text import STOPWORDS, fold_accents, normalize, tokens
 
 # "Chief Revenue Officer (CRO)": capitalised words followed by their initials in parentheses.
 _ACRONYM = re.compile(r"((?:[A-Z][\w-]*\s+(?:of\s+|and\s+|&\s+)?){1,6})\(([A-Z][A-Za-z]{1,7})\)")
 # "CMO (Chief Marketing Officer)": the reverse order.
 _ACRONYM_FIRST = re.compile(r"\b([A-Z][A-Za-z]{1,7})\s+\(((?:[A-Z][\w-]*\s*(?:of\s+|and\s+|&\s+)?){1,6})\)")
-_WORD = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?")
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 # Hedges people wrap questions in ("what kind of companies usually ..."): they say how the
 # question is asked, not what it is about, and must not make a span look relevant.
 QUESTION_HEDGES = frozenset(
@@ -186,7 +186,7 @@ class Analyzer:
 
         def repaired(match: re.Match[str]) -> str:
             word = match.group(0)
-            lower = word.lower()
+            lower = fold_accents(word.lower())
             # Acronyms ("CROs") and contractions ("doesn't") are typed on purpose.
             if lower in STOPWORDS or "'" in word or sum(c.isupper() for c in word) > 1:
                 return word

@@ -76,3 +76,10 @@ def test_rewrite_leaves_other_forms_of_corpus_words_and_typed_acronyms_alone() -
     typed = "what do CROs do when the CEO executes"
     assert analyzer.rewrite(typed) == typed
     assert analyzer.rewrite("what do cros do") == "what do cross do"  # lower case: a plausible typo
+
+
+def test_accents_fold_so_plain_spellings_match() -> None:
+    analyzer = Analyzer.from_texts(["The town of Lübeck was refounded in 1159."])
+    assert analyzer.query_words("when was lubeck founded") == ["lubeck", "founded"]
+    assert "lubeck" in analyzer.doc_terms("Lübeck")
+    assert analyzer.rewrite("when was Lübeck refounded") == "when was Lübeck refounded"
