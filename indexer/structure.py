@@ -153,6 +153,7 @@ def parse_blocks(text: str, lines: list[Line], title: str | None) -> list[Block]
     while i < len(tagged):
         t = tagged[i]
         if t.tag == "title":
+            path = []  # what stood above the title (a site name, a menu) heads nothing after it
             i += 1
         elif t.tag in ("heading", "question"):
             heading = text[t.content_start : t.line.end].rstrip("*_ ")

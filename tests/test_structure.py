@@ -90,3 +90,9 @@ def test_markdown_headings_have_levels() -> None:
     md = "# Guide\n\n## Setup\n\nInstall it first.\n\n### Linux\n\nUse the package.\n\n## Usage\n\nRun it.\n"
     paths = [b.heading_path for b in parse_blocks(md, clean_lines(md), None) if b.kind is BlockKind.PARAGRAPH]
     assert paths == [("Setup",), ("Setup", "Linux"), ("Usage",)]
+
+
+def test_a_site_name_above_the_title_heads_nothing() -> None:
+    text = "HISTORY SNACKS\n\nThe Hanseatic League\n\nFor three centuries merchants ruled the Baltic trade.\n"
+    paragraph = next(b for b in parse_blocks(text, clean_lines(text), "The Hanseatic League") if b.units)
+    assert paragraph.heading_path == ()
