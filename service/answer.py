@@ -135,11 +135,12 @@ def has_quantity(span: str, kind: str) -> bool:
     return bool(_QUANTITY_KINDS[kind][1].search(span))
 
 
-def answer_type(question: str, span: str, fragment: bool = False) -> float:
+def answer_type(question: str, span: str, fragment: bool = False, both_sides: bool = True) -> float:
     """Whether the span holds the kind of thing the question word asks for: a role or name for
     "who", a cause for "why", a condition for "when does", a number for "how many" (money for
-    "what does it cost"), a statement (not a list fragment) for a yes-no question; 0.5 when the
-    question asks for nothing in particular."""
+    "what does it cost"), a contrast for a comparison (and never a span that leaves out one of
+    the things compared: `both_sides`), a statement (not a list fragment) for a yes-no
+    question; 0.5 when the question asks for nothing in particular."""
     if _WHO.search(question):
         return float(bool(_PERSON.search(span)))
     if _WHY.search(question):
@@ -152,6 +153,9 @@ def answer_type(question: str, span: str, fragment: bool = False) -> float:
     if _ASKS_COMMON.search(question):
         return 1.0 if _COMMON.search(span) else 0.5
     if _ASKS_DIFFERENCE.search(question):
+        # A comparison is answered by a span about both things compared (`both_sides`).
+        if not both_sides:
+            return 0.0
         return 1.0 if _CONTRAST.search(span) else 0.5
     if _YES_NO.search(question):
         return float(not fragment)

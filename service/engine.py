@@ -173,6 +173,7 @@ class KnowledgeBase:
         if not rows:
             return [], []
         asked = set(terms)
+        compared = self.analyzer.compared(query.question)
         # Spans are compared on the words the corpus has: an unknown word cannot tell spans apart
         # (its absence is the abstention model's business).
         known = [t for t in terms if self.lexical.known(t)]
@@ -184,6 +185,8 @@ class KnowledgeBase:
             chunk = self._chunks[cand.chunk_id]
             span = self._span_text(cand)
             own_terms, own = self._span_terms[row]
+            seen = own | self._context_terms[cand.chunk_id]
+            both_sides = compared is None or all(side & seen for side in compared)
             first_unit = chunk.units[cand.first]
             # A table row says what it answers through its header ("Water when | Top 2 cm is dry").
             typed = f"{self._lead_text(cand)} {span}" if first_unit.kind is UnitKind.ROW else span
@@ -191,7 +194,7 @@ class KnowledgeBase:
                 SpanFeatures(
                     similarity=float(sim),
                     passage=passage,
-                    coverage=self.lexical.coverage(known, own | self._context_terms[cand.chunk_id]),
+                    coverage=self.lexical.coverage(known, seen),
                     own_coverage=self.lexical.coverage(known, own),
                     novelty=novelty(own_terms, asked),
                     lead=float(cand.first == 0 or chunk.blocks[cand.first - 1] != chunk.blocks[cand.first]),
@@ -204,6 +207,7 @@ class KnowledgeBase:
                         query.question,
                         typed,
                         fragment=is_fragment(span, first_unit.kind is not UnitKind.ITEM),
+                        both_sides=both_sides,
                     ),
                     faq_answer=context_sims[cand.chunk_id] if self._whole_faq_answer(chunk, cand) else 0.0,
                 )

@@ -41,6 +41,8 @@ QUESTION_HEDGES = frozenset(
         "sorts",
     ]
 )
+_VERSUS = re.compile(r"^(.+?)\s+(?:vs\.?|versus|compared\s+(?:to|with))\s+(.+)$", re.IGNORECASE)
+_BETWEEN = re.compile(r"\bdiff\w*\s+between\s+(.+?)\s+and\s+(.+)$", re.IGNORECASE)
 MIN_TYPO_LENGTH = 4
 MIN_PREFIX = 4
 TYPO_SCORE_CUTOFF = 84.0
@@ -166,6 +168,15 @@ class Analyzer:
                     words[i : i + len(parts)] = [acronym]
                     break
         return self._stem(words)
+
+    def compared(self, question: str) -> tuple[set[str], set[str]] | None:
+        """The terms of the two things a comparison sets side by side ("CRO vs COO",
+        "difference between X and Y"), or None for any other question."""
+        match = _VERSUS.search(question) or _BETWEEN.search(question)
+        if match is None:
+            return None
+        sides = (set(self.coverage_terms(match.group(1))), set(self.coverage_terms(match.group(2))))
+        return sides if all(sides) else None
 
     def doc_terms(self, text: str) -> list[str]:
         """Stemmed content words, plus the acronym of every spelled-out name the text contains."""

@@ -45,6 +45,10 @@ def test_answer_type() -> None:
     assert answer_type("does a CFO sign contracts?", "Contract signing", fragment=True) == 0.0
     assert answer_type("CFO vs controller", "The CFO plans, while the controller reports.") == 1.0
     assert answer_type("CFO vs controller", "Both roles matter.") == 0.5
+    assert (
+        answer_type("CFO vs controller", "The CCO plans, while the controller reports.", both_sides=False)
+        == 0.0
+    )
     assert answer_type("what do the CFO and controller have in common", "Both report to the CEO.") == 1.0
 
 

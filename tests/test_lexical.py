@@ -83,3 +83,10 @@ def test_accents_fold_so_plain_spellings_match() -> None:
     assert analyzer.query_words("when was lubeck founded") == ["lubeck", "founded"]
     assert "lubeck" in analyzer.doc_terms("Lübeck")
     assert analyzer.rewrite("when was Lübeck refounded") == "when was Lübeck refounded"
+
+
+def test_the_two_sides_of_a_comparison() -> None:
+    analyzer = Analyzer.from_texts(["The Chief Revenue Officer (CRO) and the Chief Operating Officer (COO)."])
+    assert analyzer.compared("CRO vs COO") == ({"cro"}, {"coo"})
+    assert analyzer.compared("difference between a chief revenue officer and the COO?") == ({"cro"}, {"coo"})
+    assert analyzer.compared("what does a CRO do") is None
