@@ -115,14 +115,21 @@ def embedding_texts(prepared: Prepared) -> list[str]:
 
 
 def clause_spans(prepared: Prepared) -> list[tuple[int, int, int]]:
-    """(candidate row, start, end) of the clauses of every long single-sentence candidate."""
+    """(candidate row, start, end) of the parts a candidate may also match by: the clauses of a
+    long sentence, and a list item on its own (its lead-in, embedded with it, can drown it:
+    "The Recovery Centre at 40 Quarry Road accepts the following items free of charge: TVs")."""
     docs = {d.doc_id: d for d in prepared.documents}
     chunk_by_id = {c.chunk_id: c for c in prepared.chunks}
     out: list[tuple[int, int, int]] = []
     for row, cand in enumerate(prepared.candidates):
         chunk = chunk_by_id[cand.chunk_id]
-        if cand.first == cand.last and chunk.units[cand.first].kind is UnitKind.SENTENCE:
+        if cand.first != cand.last:
+            continue
+        kind = chunk.units[cand.first].kind
+        if kind is UnitKind.SENTENCE:
             out.extend((row, s, e) for s, e in clauses(docs[chunk.doc_id].text, cand.start, cand.end))
+        elif kind is UnitKind.ITEM and cand.lead_start >= 0:
+            out.append((row, cand.start, cand.end))
     return out
 
 
@@ -130,7 +137,7 @@ def clause_spans(prepared: Prepared) -> list[tuple[int, int, int]]:
 # (`passage_text`, `context_text`, `candidate_text`). Vectors are reused by the hash of that text,
 # recomputed from the earlier index with today's rules: when the rules change, an old vector would
 # be filed under a new text. Bump this whenever they change, and nothing is reused across.
-EMBEDDING_TEXTS_VERSION = 3
+EMBEDDING_TEXTS_VERSION = 4
 
 
 def _text_key(text: str) -> str:

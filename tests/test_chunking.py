@@ -97,3 +97,18 @@ def test_windows_never_include_questions_or_talk_about_the_text() -> None:
     chunk = chunk_document("doc", text, blocks, ChunkingParams())[0]
     spans = [text[c.start : c.end] for c in candidates_for(chunk, text, ChunkingParams())]
     assert spans == ["The CSO sells.", "The CRO grows revenue."]
+
+
+def test_a_list_item_with_a_lead_in_also_matches_on_its_own(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from indexer.build import clause_spans, prepare
+    from indexer.chunking import ChunkingParams
+
+    text = (
+        "Drop-off Centre\n\nThe centre at 40 Quarry Road accepts the following items free of charge:\n"
+        "- Electronics, including TVs and computers\n- Car batteries and motor oil\n"
+    )
+    (tmp_path / "guide.txt").write_text(text, encoding="utf-8")
+    prepared = prepare(tmp_path, ChunkingParams())
+    doc = prepared.documents[0].text
+    alone = {doc[s:e] for _, s, e in clause_spans(prepared)}
+    assert alone == {"Electronics, including TVs and computers", "Car batteries and motor oil"}
