@@ -13,6 +13,7 @@ import bm25s
 import numpy as np
 import Stemmer
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA, Levenshtein
 
 from indexer.text import STOPWORDS, fold_accents, normalize, tokens
 
@@ -125,7 +126,11 @@ class Analyzer:
         # "repaired" into present ones ("take"), which would hide that the corpus lacks them.
         choices = [v for v in self.vocabulary if v[0] == word[0]]
         best = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=TYPO_SCORE_CUTOFF)
-        return str(best[0]) if best is not None else word
+        if best is not None:
+            return str(best[0])
+        # Two swapped letters ("tiem") cost two edits, too many for the ratio of a short word.
+        swaps = [v for v in choices if OSA.distance(word, v) == 1 and Levenshtein.distance(word, v) == 2]
+        return max(swaps, key=lambda v: self.vocabulary[v]) if swaps else word
 
     def query_words(self, question: str) -> list[str]:
         """Content words of a question, typo-repaired."""

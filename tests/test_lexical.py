@@ -42,6 +42,7 @@ def test_typos_are_repaired_against_the_corpus_vocabulary() -> None:
     analyzer = Analyzer.from_texts(["Challenges of forecasting and responsibilities of leaders."])
     assert analyzer.query_words("challanges in forcasting") == ["challenges", "forecasting"]
     assert analyzer.repair("zebra") == "zebra"  # nothing close: left alone
+    assert Analyzer.from_texts(["Put the bins out in time."]).repair("tiem") == "time"  # swapped letters
 
 
 def test_query_terms_expand_acronyms() -> None:
