@@ -43,26 +43,34 @@ _CHROME = re.compile(
          back\s+to\s+top|(?:log|sign)\s*(?:in|out|up)|my\s+account)
       | \d+\s+(?:comments?|responses?|replies|shares?|likes?)
       | (?:\u00a9|\(c\)|copyright\b).*
+      | (?:was|is)\s+this\s+(?:article|page|answer|information)\s+helpful\b.*
+      | this\s+page\s+was\s+last\s+(?:edited|updated|modified)\b.*
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )
 # "Home | Blog | Shop | Contact", "[Home](/) | [Guides](/guides)": three or more short links.
-_NAV_SEPARATOR = re.compile(r"\s+[|\u00b7\u2022/]\s+")
+_NAV_SEPARATOR = re.compile(r"\s+[|\u00b7\u2022/\u203a\u00bb>]\s+")  # also breadcrumbs: Home › Policies
 MAX_NAV_ITEM_WORDS = 4
 _COOKIES = re.compile(
     r"\b(?:(?:we|this\s+(?:web)?site|our\s+(?:web)?site|the\s+site)\s+uses?\s+cookies|use\s+of\s+cookies|"
     r"cookie\s+(?:policy|settings|preferences|consent))\b",
     re.IGNORECASE,
 )
-# A block of links to other articles: the header, then the titles listed under it.
+# A block of links to other articles or sections, or of references: the header, then the titles
+# (or citations) listed under it.
 _RELATED = re.compile(
     r"^[#*\s]*(?:related(?:\s+(?:posts|articles|stories|reading|content|guides))?|you\s+(?:may|might)\s+also\s+"
     r"(?:like|enjoy)|more\s+(?:from\s+\w+(?:\s+\w+)?|articles|stories|posts)|read\s+(?:next|more)|"
-    r"recommended(?:\s+(?:for\s+you|reading|posts|articles))?|popular\s+(?:posts|articles))[\s:*]*$",
+    r"recommended(?:\s+(?:for\s+you|reading|posts|articles))?|popular\s+(?:posts|articles)|"
+    r"(?:table\s+of\s+)?contents|on\s+this\s+page|in\s+this\s+(?:article|guide)|jump\s+to|see\s+also|"
+    r"references|bibliography|sources|further\s+reading|external\s+links|footnotes|citations)[\s:*]*$",
     re.IGNORECASE,
 )
 MD_TABLE_RULE = re.compile(r"^\|[\s:|-]+\|$")
 _MARKUP = re.compile(r"^(?:#{1,6}\s+|>\s*)")
+_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+# "[9] Hughes, T. P. et al. (2017). ...": an entry of a reference list.
+_CITATION = re.compile(r"^\[\d{1,3}\]\s+\S")
 # "Written by Priya Nair · Updated 9 September 2024": a byline, not a menu.
 _BYLINE_WORDS = re.compile(r"\b(?:by|updated|published|posted|min(?:ute)?s?\s+read)\b", re.IGNORECASE)
 MAX_TITLE_WORDS = 12
@@ -113,7 +121,7 @@ def _key(text: str) -> str:
 
 def _plain(text: str) -> str:
     """The line without Markdown heading, quote and emphasis markers ("## Leave a Reply")."""
-    return _MARKUP.sub("", text).strip("*_ ") or text
+    return _MD_LINK.sub(r"\1", _MARKUP.sub("", text)).strip("*_ ") or text
 
 
 def _chrome_reason(line: Line) -> str | None:
@@ -126,6 +134,8 @@ def _chrome_reason(line: Line) -> str | None:
         return "chrome:nav"
     if _COOKIES.search(text):
         return "chrome:cookies"
+    if _CITATION.match(text):
+        return "chrome:citation"
     if BULLET.match(text):
         return None
     words = text.split()
@@ -163,9 +173,11 @@ def _related_reasons(lines: list[Line]) -> dict[int, str]:
 
 
 def _title_line(text: str) -> bool:
-    """An article title or a bulleted link to one: short, and no sentence."""
+    """An article title or a bulleted link to one (short, and no sentence), or a citation."""
     text = BULLET.sub("", text)
-    return 0 < len(text.split()) <= MAX_TITLE_WORDS and text[-1] not in ".!?:;,"
+    return bool(_CITATION.match(text)) or (
+        0 < len(text.split()) <= MAX_TITLE_WORDS and text[-1] not in ".!?:;,"
+    )
 
 
 def _repeat_reasons(lines: list[Line]) -> dict[int, str]:

@@ -103,3 +103,14 @@ def test_a_long_sentence_line_printed_twice_is_a_promo() -> None:
     body = ["Water weekly in summer.", "Repot every two years in spring.", "Feed monthly from April."]
     text = f"{body[0]}\n\n{promo}\n\n{body[1]}\n\n{body[2]}\n\n{promo}\n"
     assert kept(text) == body
+
+
+def test_reference_lists_breadcrumbs_and_page_furniture() -> None:
+    text = (
+        "Home \u203a Policies \u203a Leave\nPrint this page\n\n"
+        "The reef is 2,300 km long.[1]\n\nSee also:\n\n- Coral reef\n- Ningaloo Reef\n\n"
+        "References:\n\n[1] Hopley, D. (2007). The Geomorphology of the Reef. Cambridge.\n"
+        "[2] Webster, J. M. (2018). Response of the reef. Nature 11: 426.\n\n"
+        "Was this article helpful? Yes No\n[Back to top](#top)\n"
+    )
+    assert kept(text) == ["The reef is 2,300 km long.[1]"]
