@@ -40,8 +40,8 @@ def _key(text: str) -> str:
 
 # Bylines and date lines ("By Jane Doe", "Published March 14, 2023") are metadata, not headings.
 _META_LINE = re.compile(
-    r"^(?:(?:written\s+|posted\s+|words\s+)?by\s|(?:first\s+)?published\b|(?:last\s+)?updated\b|"
-    r"posted\s+on\b|last\s+modified\b)|\bmin(?:ute)?s?\s+read\b",
+    r"^(?:(?:written\s+|posted\s+|words\s+|prepared\s+|compiled\s+)?by\s|(?:first\s+)?published\b|"
+    r"(?:last\s+)?(?:updated|reviewed|edited|modified)\b|posted\s+on\b)|\bmin(?:ute)?s?\s+read\b",
     re.IGNORECASE,
 )
 
@@ -55,6 +55,29 @@ def _heading_like(text: str) -> bool:
     if text[-1] in _TERMINAL or not (text[0].isupper() or text[0].isdigit()):
         return False
     return words[-1].lower() not in FUNCTION_WORDS
+
+
+def _numbered_heading(lines: list[Line], i: int) -> bool:
+    """A numbered line standing alone ("2. Eligibility") is a section heading, not a list item:
+    neither the line before it (an item, or a lead-in ending with ':') nor the one after it (an
+    item) belongs to a list."""
+    text = lines[i].text
+    m = BULLET.match(text)
+    if m is None or not text[0].isdigit() or not _heading_like(text[m.end() :]):
+        return False
+    before = i > 0 and (BULLET.match(lines[i - 1].text) is not None or lines[i - 1].text.endswith(":"))
+    after = i + 1 < len(lines) and BULLET.match(lines[i + 1].text) is not None
+    return not before and not after
+
+
+def _colon_heading(lines: list[Line], i: int) -> bool:
+    """A short line ending with ':' ("Geography:"), then a blank line and prose: a heading.
+    (Followed directly by items, such a line introduces a list.)"""
+    text = lines[i].text
+    if not text.endswith(":") or not _heading_like(text[:-1]) or i + 1 >= len(lines):
+        return False
+    following = lines[i + 1]
+    return following.gap_before and BULLET.match(following.text) is None
 
 
 def _row_like(text: str) -> bool:
@@ -86,6 +109,8 @@ def _tag_lines(lines: list[Line], title: str | None) -> list[_Tagged]:
             tagged.append(_Tagged(line, tag, level, line.start + m.end()))
         elif title_key is not None and _key(text) == title_key:
             tagged.append(_Tagged(line, "title", 1, line.start))
+        elif _numbered_heading(lines, i):
+            tagged.append(_Tagged(line, "heading", TEXT_HEADING_LEVEL, line.start))
         elif (m := BULLET.match(text)) is not None:
             tagged.append(_Tagged(line, "item", 0, line.start + m.end()))
         elif _MD_TABLE_ROW.match(text):
@@ -95,7 +120,7 @@ def _tag_lines(lines: list[Line], title: str | None) -> list[_Tagged]:
                 tagged[-1] = _Tagged(tagged[-1].line, "row", HEADER_ROW, tagged[-1].content_start)
         elif _question_like(text) and has_next and not _question_like(lines[i + 1].text.strip("*_")):
             tagged.append(_Tagged(line, "question", 0, line.start + emphasis))
-        elif _heading_like(text):
+        elif _heading_like(text) or _colon_heading(lines, i):
             tagged.append(_Tagged(line, "heading", TEXT_HEADING_LEVEL, line.start + emphasis))
         elif _row_like(text) and (
             not line.gap_before and tagged and tagged[-1].tag in ("heading", "row_candidate")
@@ -156,7 +181,7 @@ def parse_blocks(text: str, lines: list[Line], title: str | None) -> list[Block]
             path = []  # what stood above the title (a site name, a menu) heads nothing after it
             i += 1
         elif t.tag in ("heading", "question"):
-            heading = text[t.content_start : t.line.end].rstrip("*_ ")
+            heading = text[t.content_start : t.line.end].rstrip("*_: ")
             if t.tag == "question":
                 # FAQ questions nest under the last ordinary heading ("Frequently Asked Questions").
                 level = section_level + 1

@@ -96,3 +96,19 @@ def test_a_site_name_above_the_title_heads_nothing() -> None:
     text = "HISTORY SNACKS\n\nThe Hanseatic League\n\nFor three centuries merchants ruled the Baltic trade.\n"
     paragraph = next(b for b in parse_blocks(text, clean_lines(text), "The Hanseatic League") if b.units)
     assert paragraph.heading_path == ()
+
+
+def test_numbered_and_colon_headings_but_numbered_lists_stay_lists() -> None:
+    text = (
+        "Leave Policy\n\n1. Purpose and Scope\n\nThis policy covers all staff.\n\n"
+        "2. Eligibility\n\nYou qualify after 26 weeks.\n\nGeography:\n\nThe reef lies off Queensland.\n\n"
+        "The path involves:\n\n  1. Starting in entry-level sales\n\n  2. Moving into management\n"
+    )
+    got = parse_blocks(text, clean_lines(text), "Leave Policy")
+    assert [b.heading_path for b in got if b.kind is BlockKind.HEADING] == [
+        ("1. Purpose and Scope",),
+        ("2. Eligibility",),
+        ("Geography",),
+    ]
+    items = [text[u.start : u.end] for b in got if b.kind is BlockKind.LIST for u in b.units]
+    assert items == ["Starting in entry-level sales", "Moving into management"]
