@@ -4,6 +4,7 @@ index directory. `prepare` is pure (no model); `build_index` adds the embedder a
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,7 +112,8 @@ def embedding_texts(prepared: Prepared) -> list[str]:
         docs[chunk_by_id[prepared.candidates[o].chunk_id].doc_id].text[s:e]
         for o, s, e in clause_spans(prepared)
     ]
-    return [*passages, *contexts, *spans, *clause_texts]
+    # The model reads text, not markup: "AUD&nbsp;6.4 billion" is embedded as "AUD 6.4 billion".
+    return [html.unescape(t) for t in (*passages, *contexts, *spans, *clause_texts)]
 
 
 def clause_spans(prepared: Prepared) -> list[tuple[int, int, int]]:
@@ -137,7 +139,7 @@ def clause_spans(prepared: Prepared) -> list[tuple[int, int, int]]:
 # (`passage_text`, `context_text`, `candidate_text`). Vectors are reused by the hash of that text,
 # recomputed from the earlier index with today's rules: when the rules change, an old vector would
 # be filed under a new text. Bump this whenever they change, and nothing is reused across.
-EMBEDDING_TEXTS_VERSION = 4
+EMBEDDING_TEXTS_VERSION = 5
 
 
 def _text_key(text: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
@@ -214,8 +215,9 @@ FUNCTION_WORDS: frozenset[str] = frozenset(
 
 
 def normalize(text: str) -> str:
-    """Fold typographic variants (curly quotes, non-breaking spaces, ligatures) to plain forms."""
-    text = unicodedata.normalize("NFKC", text)
+    """Fold typographic variants (curly quotes, non-breaking spaces, ligatures) and HTML entities
+    left over from a web page ("&nbsp;", "&#8217;") to plain forms."""
+    text = unicodedata.normalize("NFKC", html.unescape(text))
     return text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
 
 

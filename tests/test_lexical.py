@@ -91,3 +91,9 @@ def test_the_two_sides_of_a_comparison() -> None:
     assert analyzer.compared("CRO vs COO") == ({"cro"}, {"coo"})
     assert analyzer.compared("difference between a chief revenue officer and the COO?") == ({"cro"}, {"coo"})
     assert analyzer.compared("what does a CRO do") is None
+
+
+def test_html_entities_left_in_a_page_are_read_as_text() -> None:
+    analyzer = Analyzer.from_texts(["It earns AUD&nbsp;6.4 billion for Smith &amp; Sons."])
+    assert analyzer.doc_terms("AUD&nbsp;6.4 billion") == analyzer.doc_terms("AUD 6.4 billion")
+    assert "nbsp" not in analyzer.vocabulary and "amp" not in analyzer.vocabulary
