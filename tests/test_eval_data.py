@@ -14,6 +14,7 @@ SETS = {
     "dev": (ROOT / "eval" / "questions.jsonl", ROOT / "corpus"),
     "other_kb": (ROOT / "eval" / "other_kb" / "questions.jsonl", ROOT / "eval" / "other_kb" / "corpus"),
     "web_kb": (ROOT / "eval" / "web_kb" / "questions.jsonl", ROOT / "eval" / "web_kb" / "corpus"),
+    "format_kb": (ROOT / "eval" / "format_kb" / "questions.jsonl", ROOT / "eval" / "format_kb" / "corpus"),
 }
 KINDS = {
     "faq",
