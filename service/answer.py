@@ -104,12 +104,13 @@ _QUANTITY_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     for kind, asks, gives in [
         (
             "percent",
-            r"\b(?:percentage|percent|proportion|share\s+of)\b",
+            r"%|\b(?:percentage|percent|proportion|share\s+of|fraction)\b",
             r"%|\bper\s?cent\b|\b(?:half|quarter|third)\b",
         ),
         (
             "money",
-            r"\b(?:costs?|price[sd]?|fees?|salar(?:y|ies)|paid|pay|earns?|charges?|money)\b",
+            # "pay" and "charge" alone are no money ("parental pay", "charge the battery").
+            r"\b(?:costs?|price[sd]?|fees?|salar(?:y|ies)|money)\b|\bhow\s+much\b.*\b(?:pa(?:y|id)|earns?|charge[sd]?)\b",
             r"[$\u20ac\u00a3\u00a5]|\b(?:usd|eur|gbp|chf|dollars?|euros?|pounds?|cents?|free)\b",
         ),
         (

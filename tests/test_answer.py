@@ -39,6 +39,10 @@ def test_answer_type() -> None:
     assert answer_type("how much does a gasket cost?", "A gasket costs about 8 USD.") == 1.0
     assert answer_type("what percentage of firms have one?", "About 40 firms have one.") == 0.0
     assert answer_type("what percentage of firms have one?", "About 40% of firms have one.") == 1.0
+    assert answer_type("What % of my salary am I paid in weeks 19-26?", "Weeks 19-26: 50% of salary") == 1.0
+    assert answer_type("how many weeks before I get parental pay?", "After 26 weeks of service.") == 1.0
+    assert answer_type("how long does the battery take to charge", "It charges in 45 minutes.") == 1.0
+    assert answer_type("how much does a VP earn?", "A VP earns 150,000 USD a year.") == 1.0
     assert answer_type("what time must bins be out?", "Bins go out by 6 a.m. on collection day.") == 1.0
     assert answer_type("what time must bins be out?", "Put out two bins each week.") == 0.0
     assert answer_type("does a CFO sign contracts?", "The CFO signs contracts.") == 1.0
