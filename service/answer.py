@@ -124,6 +124,22 @@ _QUANTITY_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
 }
 
 
+# "how many fish species": a number next to what is counted ("1,500 species of fish").
+_HOW_MANY = re.compile(r"\bhow\s+many\s+([a-z]+(?:\s+[a-z]+)?)", re.IGNORECASE)
+_NUMBER_THEN_WORDS = re.compile(r"\d[\d,.]*\s+((?:[\w-]+\s+){0,3}[\w-]+)")
+
+
+def _counts(span: str, counted: str) -> bool:
+    """Whether a number in the span is followed, within four words, by a word of `counted`."""
+    stems = [w.lower()[:5] for w in counted.split() if len(w) > 2]
+    return any(
+        word.lower().startswith(stem)
+        for m in _NUMBER_THEN_WORDS.finditer(span)
+        for word in m.group(1).split()
+        for stem in stems
+    )
+
+
 def asked_quantity(question: str) -> str | None:
     """The kind of quantity a question asks for ("percent", "money", "date", "time", "amount"),
     or None when it asks for none."""
@@ -149,7 +165,10 @@ def answer_type(question: str, span: str, fragment: bool = False, both_sides: bo
     if _WHEN.search(question):
         return float(bool(_CONDITION.search(span)))
     if (quantity := asked_quantity(question)) is not None:
-        return float(has_quantity(span, quantity))
+        if not has_quantity(span, quantity):
+            return 0.0
+        counted = _HOW_MANY.search(question)
+        return 1.0 if counted is None or _counts(span, counted.group(1)) else 0.5
     # Comparisons reward the spans that compare, without ruling out others (a table row).
     if _ASKS_COMMON.search(question):
         return 1.0 if _COMMON.search(span) else 0.5

@@ -35,6 +35,10 @@ def test_answer_type() -> None:
     assert answer_type("when was the role created?", "The role is new.") == 0.0
     assert answer_type("when was the role created?", "It was created in 2009.") == 1.0
     assert answer_type("how many towns joined?", "Close to 200 towns belonged to it.") == 1.0
+    assert answer_type("how many towns joined?", "It began in 1356.") == 0.5  # a number, but not of towns
+    assert (
+        answer_type("how many fish species live there", "More than 1,500 species of fish live there.") == 1.0
+    )
     assert answer_type("how much does a gasket cost?", "Replace it every 6 to 12 months.") == 0.0
     assert answer_type("how much does a gasket cost?", "A gasket costs about 8 USD.") == 1.0
     assert answer_type("what percentage of firms have one?", "About 40 firms have one.") == 0.0
