@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from indexer.text import STOPWORDS
+
 FREE_WORDS = 25
 
 
@@ -131,8 +133,8 @@ _NUMBER_THEN_WORDS = re.compile(r"\d[\d,.]*\s+((?:[\w-]+\s+){0,3}[\w-]+)")
 
 def _counts(span: str, counted: str) -> bool:
     """Whether a number in the span is followed, within four words, by a word of `counted`."""
-    stems = [w.lower()[:5] for w in counted.split() if len(w) > 2]
-    return any(
+    stems = [w.lower()[:5] for w in counted.split() if len(w) > 2 and w.lower() not in STOPWORDS]
+    return not stems or any(
         word.lower().startswith(stem)
         for m in _NUMBER_THEN_WORDS.finditer(span)
         for word in m.group(1).split()
