@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from service.answer import asked_quantity, has_quantity
+from service.answer import quantity_fit
 
 FEATURES = (
     "span_similarity",
@@ -74,10 +74,10 @@ class AbstentionModel:
 
 
 def type_mismatch(question: str, span: str) -> float:
-    """A "how many / how much / when was" question is not answered by a span without a quantity,
-    nor a "what does it cost" question by one without an amount of money."""
-    kind = asked_quantity(question)
-    return float(kind is not None and not has_quantity(span, kind))
+    """A "how many / how much / when was" question is not answered by a span without that kind
+    of quantity ("what does it cost" wants money). A number of something else than was asked
+    for still counts here: "eight sales managers" may well answer "how many people"."""
+    return float(quantity_fit(question, span) == 0.0)
 
 
 DEFAULT_MODEL_PATH = Path(__file__).with_name("abstention.json")

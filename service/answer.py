@@ -91,8 +91,9 @@ _COMMON = re.compile(r"\b(?:both|common|share[sd]?|similar\w*|alike|as well as)\
 _CONDITION = re.compile(r"\b(?:when|whenever|if|once|as|until|unless|after|before|while|during)\b", re.I)
 # "how many / how much / when was / what time": a quantity, of the kind the question names.
 _ASKS_QUANTITY = re.compile(
-    r"\b(?:how\s+(?:many|much|long|often|old|far|big|large|soon)|what\s+(?:percentage|percent|share|number|year|"
-    r"date|time)|when\s+(?:was|were|did)|which\s+year|average|salary|cost)\b",
+    r"\b(?:how\s+(?:many|much|long|often|old|far|big|large|soon|deep|high|tall|wide|heavy|fast|hot|cold)|"
+    r"what\s+(?:percentage|percent|share|number|year|date|time)|when\s+(?:was|were|did)|which\s+year|average|"
+    r"salary|cost)\b",
     re.IGNORECASE,
 )
 _NUMBER = (
@@ -150,8 +151,16 @@ def asked_quantity(question: str) -> str | None:
     return next(kind for kind, (asks, _) in _QUANTITY_KINDS.items() if asks.search(question))
 
 
-def has_quantity(span: str, kind: str) -> bool:
-    return bool(_QUANTITY_KINDS[kind][1].search(span))
+def quantity_fit(question: str, span: str) -> float | None:
+    """None for a question that asks for no quantity; else 1.0 when the span has the kind asked
+    for (for "how many X", a number of X), 0.5 for a number of something else, 0.0 for none."""
+    kind = asked_quantity(question)
+    if kind is None:
+        return None
+    if not _QUANTITY_KINDS[kind][1].search(span):
+        return 0.0
+    counted = _HOW_MANY.search(question)
+    return 1.0 if counted is None or _counts(span, counted.group(1)) else 0.5
 
 
 def answer_type(question: str, span: str, fragment: bool = False, both_sides: bool = True) -> float:
@@ -166,11 +175,8 @@ def answer_type(question: str, span: str, fragment: bool = False, both_sides: bo
         return float(bool(_CAUSE.search(span)))
     if _WHEN.search(question):
         return float(bool(_CONDITION.search(span)))
-    if (quantity := asked_quantity(question)) is not None:
-        if not has_quantity(span, quantity):
-            return 0.0
-        counted = _HOW_MANY.search(question)
-        return 1.0 if counted is None or _counts(span, counted.group(1)) else 0.5
+    if (fit := quantity_fit(question, span)) is not None:
+        return fit
     # Comparisons reward the spans that compare, without ruling out others (a table row).
     if _ASKS_COMMON.search(question):
         return 1.0 if _COMMON.search(span) else 0.5
