@@ -42,7 +42,11 @@ QUESTION_HEDGES = frozenset(
         "sorts",
     ]
 )
-_VERSUS = re.compile(r"^(.+?)\s+(?:vs\.?|versus|compared\s+(?:to|with))\s+(.+)$", re.IGNORECASE)
+# The things compared are the few words on either side ("... according to the CRO vs VP Sales overview").
+_VERSUS = re.compile(
+    r"((?:[\w'-]+\s+){0,3}[\w'-]+)\s+(?:vs\.?|versus|compared\s+(?:to|with))\s+([\w'-]+(?:\s+[\w'-]+){0,3})",
+    re.IGNORECASE,
+)
 _BETWEEN = re.compile(r"\bdiff\w*\s+between\s+(.+?)\s+and\s+(.+)$", re.IGNORECASE)
 MIN_TYPO_LENGTH = 4
 MIN_PREFIX = 4

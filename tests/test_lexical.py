@@ -91,6 +91,10 @@ def test_the_two_sides_of_a_comparison() -> None:
     assert analyzer.compared("CRO vs COO") == ({"cro"}, {"coo"})
     assert analyzer.compared("difference between a chief revenue officer and the COO?") == ({"cro"}, {"coo"})
     assert analyzer.compared("what does a CRO do") is None
+    assert analyzer.compared("what is said about pay and perks of a CRO vs a COO today") == (
+        {"perk", "cro"},
+        {"coo", "today"},
+    )
 
 
 def test_html_entities_left_in_a_page_are_read_as_text() -> None:
