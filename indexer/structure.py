@@ -7,7 +7,7 @@ Markdown (`#` headings, `|` tables).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from indexer.cleaning import BULLET, MD_TABLE_RULE, Line
 from indexer.models import Block, BlockKind, Span, Unit, UnitKind
@@ -22,7 +22,6 @@ MAX_HEADING_WORDS = 12
 MAX_QUESTION_WORDS = 30
 MIN_TABLE_ROWS = 3
 TEXT_HEADING_LEVEL = 2
-HEADER_ROW = 1  # `level` of a table row known to be the header
 _LIST_LIKE = {"item": (BlockKind.LIST, UnitKind.ITEM), "row": (BlockKind.TABLE, UnitKind.ROW)}
 
 
@@ -32,6 +31,7 @@ class _Tagged:
     tag: str  # title | heading | question | item | row | para
     level: int = 0
     content_start: int = 0  # where the text starts after a bullet or '#' marker
+    header: bool = False  # a table row marked as the header (by a Markdown |---| rule under it)
 
 
 def _key(text: str) -> str:
@@ -117,7 +117,7 @@ def _tag_lines(lines: list[Line], title: str | None) -> list[_Tagged]:
             if not MD_TABLE_RULE.match(text):
                 tagged.append(_Tagged(line, "row", 0, line.start))
             elif tagged and tagged[-1].tag == "row":  # the row above the |---| rule is the header
-                tagged[-1] = _Tagged(tagged[-1].line, "row", HEADER_ROW, tagged[-1].content_start)
+                tagged[-1] = replace(tagged[-1], header=True)
         elif _question_like(text) and has_next and not _question_like(lines[i + 1].text.strip("*_")):
             tagged.append(_Tagged(line, "question", 0, line.start + emphasis))
         elif _heading_like(text) or _colon_heading(lines, i):
@@ -230,7 +230,7 @@ def parse_blocks(text: str, lines: list[Line], title: str | None) -> list[Block]
 def _is_header(first_row: _Tagged) -> bool:
     """Markdown marks its header row; in a flattened table, a first row of labels only (no
     figures, no commas) is taken for one."""
-    if first_row.level == HEADER_ROW:
+    if first_row.header:
         return True
     text = first_row.line.text
     return not text.startswith("|") and not re.search(r"[\d,;%$\u20ac\u00a3]", text)
