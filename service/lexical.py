@@ -49,6 +49,7 @@ _VERSUS = re.compile(
 )
 _BETWEEN = re.compile(r"\bdiff\w*\s+between\s+(.+?)\s+and\s+(.+)$", re.IGNORECASE)
 MIN_TYPO_LENGTH = 4
+MIN_SWAP_LENGTH = 3  # "teh": a shorter word only has swapped letters repaired
 MIN_PREFIX = 4
 TYPO_SCORE_CUTOFF = 84.0
 
@@ -120,7 +121,7 @@ class Analyzer:
 
     def repair(self, word: str) -> str:
         """The closest corpus word for an unknown word ("challanges" -> "challenges")."""
-        if word in self.vocabulary or len(word) < MIN_TYPO_LENGTH or word.isdigit():
+        if word in self.vocabulary or len(word) < MIN_SWAP_LENGTH or word.isdigit():
             return word
         # Another form of a corpus word ("outranks", "executes") is no typo, and stemming already
         # matches it; "repairing" it to a near neighbour ("executives") would change the question.
@@ -129,10 +130,15 @@ class Analyzer:
         # Typos rarely hit the first letter; requiring it keeps absent words ("stake") from being
         # "repaired" into present ones ("take"), which would hide that the corpus lacks them.
         choices = [v for v in self.vocabulary if v[0] == word[0]]
-        best = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=TYPO_SCORE_CUTOFF)
+        best = None
+        if len(word) >= MIN_TYPO_LENGTH:
+            best = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=TYPO_SCORE_CUTOFF)
         if best is not None:
             return str(best[0])
-        # Two swapped letters ("tiem") cost two edits, too many for the ratio of a short word.
+        # Two swapped letters ("tiem") cost two edits, too many for the ratio of a short word. A
+        # three-letter word is only taken for a function word ("teh", "hte"): "tow" is no "two".
+        if len(word) < MIN_TYPO_LENGTH:
+            choices = [v for v in self.vocabulary if v in STOPWORDS]
         swaps = [v for v in choices if OSA.distance(word, v) == 1 and Levenshtein.distance(word, v) == 2]
         return max(swaps, key=lambda v: self.vocabulary[v]) if swaps else word
 

@@ -43,6 +43,9 @@ def test_typos_are_repaired_against_the_corpus_vocabulary() -> None:
     assert analyzer.query_words("challanges in forcasting") == ["challenges", "forecasting"]
     assert analyzer.repair("zebra") == "zebra"  # nothing close: left alone
     assert Analyzer.from_texts(["Put the bins out in time."]).repair("tiem") == "time"  # swapped letters
+    two = Analyzer.from_texts(["It comes with the charger and two packs."])
+    assert two.query_words("charger in hte box") == ["charger", "box"]
+    assert two.repair("tow") == "tow"  # a three-letter word is only taken for a function word
 
 
 def test_query_terms_expand_acronyms() -> None:
