@@ -85,6 +85,22 @@ _CONTRAST = re.compile(
     r"as opposed to)\b",
     re.I,
 )
+# "which apps need MFA", "what tools do I need": several things of a kind, best named in a list
+# ("email, the VPN and all cloud applications", "such as ...", "including ...").
+_AUX = r"(?:do|does|did|are|were|should|can|could|will|would|have|has|need|must|might|may)"
+_ASKS_INSTANCES = re.compile(
+    rf"^\s*(?:which\s+(?:\w+\s+)?(?!{_AUX}\b)[a-z]+[^s\W]s\b|"
+    rf"what\s+(?:(?:kinds?|types?|sorts?)\s+of\s+)?(?:\w+\s+)?[a-z]+[^s\W]s\s+{_AUX}\b)",
+    re.IGNORECASE,
+)
+_ENUMERATION = re.compile(
+    r"\b(?:such as|including|e\.g\.|for example|namely)\b|\n|"
+    # "A, B and C", but not "However, the CEO and ...": a comma after a discourse word lists nothing
+    r"\b(?!(?:however|therefore|instead|additionally|moreover|also|finally|ultimately|overall|thus|"
+    r"meanwhile|furthermore|similarly|likewise|yes|no|today|first|second|then|now)\b)\w+,\s+"
+    r"(?:[\w'-]+\s+){0,4}(?:and|or)\s+\w",
+    re.IGNORECASE,
+)
 # "what do X and Y have in common": a span about what both share.
 _ASKS_COMMON = re.compile(r"\b(?:in common|similarit\w*|alike|both\s+\w+\s+share|overlap)\b", re.I)
 _COMMON = re.compile(r"\b(?:both|common|share[sd]?|similar\w*|alike|as well as)\b", re.I)
@@ -167,8 +183,8 @@ def answer_type(question: str, span: str, fragment: bool = False, both_sides: bo
     """Whether the span holds the kind of thing the question word asks for: a role or name for
     "who", a cause for "why", a condition for "when does", a number for "how many" (money for
     "what does it cost"), a contrast for a comparison (and never a span that leaves out one of
-    the things compared: `both_sides`), a statement (not a list fragment) for a yes-no
-    question; 0.5 when the question asks for nothing in particular."""
+    the things compared: `both_sides`), a list for "which X" (several X), a statement (not a
+    list fragment) for a yes-no question; 0.5 when the question asks for nothing in particular."""
     if _WHO.search(question):
         return float(bool(_PERSON.search(span)))
     if _WHY.search(question):
@@ -178,6 +194,8 @@ def answer_type(question: str, span: str, fragment: bool = False, both_sides: bo
     if (fit := quantity_fit(question, span)) is not None:
         return fit
     # Comparisons reward the spans that compare, without ruling out others (a table row).
+    if _ASKS_INSTANCES.search(question):
+        return 1.0 if _ENUMERATION.search(span) else 0.5
     if _ASKS_COMMON.search(question):
         return 1.0 if _COMMON.search(span) else 0.5
     if _ASKS_DIFFERENCE.search(question):

@@ -58,6 +58,11 @@ def test_answer_type() -> None:
         == 0.0
     )
     assert answer_type("what do the CFO and controller have in common", "Both report to the CEO.") == 1.0
+    # "which X" asks for several things of a kind: a span that lists them answers it best
+    assert answer_type("which apps need MFA", "MFA is needed for email, the VPN and all cloud apps.") == 1.0
+    assert answer_type("which apps need MFA", "MFA adds a second step to sign-in.") == 0.5
+    assert answer_type("which apps need MFA", "However, the CEO and the board decide.") == 0.5
+    assert answer_type("which metric does the CFO watch", "The CFO watches cash flow.") == 0.5  # one thing
 
 
 def test_span_scores_are_the_weighted_sum() -> None:
