@@ -136,12 +136,8 @@ class KnowledgeBase:
         return _Query(question, ranked, self.analyzer.coverage_terms(question), span_sims, agree)
 
     def _terms_of(self, cand: Candidate) -> tuple[list[str], set[str]]:
-        text = self._docs[self._chunks[cand.chunk_id].doc_id].text
-        own = self.analyzer.doc_terms(text[cand.start : cand.end])
-        with_lead = set(own)
-        if cand.lead_start >= 0:
-            with_lead |= set(self.analyzer.doc_terms(text[cand.lead_start : cand.lead_end]))
-        return own, with_lead
+        own = self.analyzer.doc_terms(self._span_text(cand))
+        return own, set(own) | set(self.analyzer.doc_terms(self._lead_text(cand)))
 
     def _span_similarities(self, vector: np.ndarray) -> np.ndarray:
         """Each candidate's similarity to the question: the better of the whole span and its best clause."""
