@@ -112,10 +112,11 @@ _ASKS_QUANTITY = re.compile(
     r"salary|cost)\b",
     re.IGNORECASE,
 )
-_NUMBER = (
+_COUNT = (
     r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|fifty|hundred|"
-    r"thousand|million|billion|dozen|half|percent|annual|yearly|monthly|weekly|daily)\b"
+    r"thousand|million|billion|dozen|half)\b"
 )
+_NUMBER = _COUNT + r"|\b(?:percent|annual|yearly|monthly|weekly|daily)\b"  # "how often": "weekly"
 _MONTH = r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d"
 # kind: (what in the question asks for it, what in a span gives it); the first that matches wins.
 _QUANTITY_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
@@ -145,6 +146,7 @@ _QUANTITY_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
 
 # "how many fish species": a number next to what is counted ("1,500 species of fish").
 _HOW_MANY = re.compile(r"\bhow\s+many\s+([a-z]+(?:\s+[a-z]+)?)", re.IGNORECASE)
+_COUNT_IN_SPAN = re.compile(_COUNT, re.IGNORECASE)
 _NUMBER_THEN_WORDS = re.compile(r"\d[\d,.]*\s+((?:[\w-]+\s+){0,3}[\w-]+)")
 
 
@@ -176,7 +178,11 @@ def quantity_fit(question: str, span: str) -> float | None:
     if not _QUANTITY_KINDS[kind][1].search(span):
         return 0.0
     counted = _HOW_MANY.search(question)
-    return 1.0 if counted is None or _counts(span, counted.group(1)) else 0.5
+    if counted is None:
+        return 1.0
+    if not _COUNT_IN_SPAN.search(span):  # "daily" answers how often, not how many
+        return 0.0
+    return 1.0 if _counts(span, counted.group(1)) else 0.5
 
 
 def answer_type(question: str, span: str, fragment: bool = False, both_sides: bool = True) -> float:

@@ -36,6 +36,7 @@ def test_answer_type() -> None:
     assert answer_type("when was the role created?", "It was created in 2009.") == 1.0
     assert answer_type("how many towns joined?", "Close to 200 towns belonged to it.") == 1.0
     assert answer_type("how many towns joined?", "It began in 1356.") == 0.5  # a number, but not of towns
+    assert answer_type("how many days can I work?", "They are paid at the daily rate.") == 0.0
     assert (
         answer_type("how many fish species live there", "More than 1,500 species of fish live there.") == 1.0
     )
