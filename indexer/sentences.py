@@ -11,7 +11,8 @@ import re
 
 from indexer.models import Span
 
-_BOUNDARY = re.compile(r"[.!?]+[\"'\u201d\u2019)\]]*(\s+)(?=[\"'\u201c\u2018(\[]?[A-Z0-9])")
+# Footnote markers after the full stop ("...Australia.[1] It lies ...") belong to the sentence.
+_BOUNDARY = re.compile(r"[.!?]+[\"'\u201d\u2019)\]]*(?:\[\d{1,3}\])*(\s+)(?=[\"'\u201c\u2018(\[]?[A-Z0-9])")
 _ABBREVIATIONS = frozenset(
     [
         "e.g",

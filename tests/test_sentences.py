@@ -24,6 +24,14 @@ def test_abbreviations_and_initials_do_not_split() -> None:
     ]
 
 
+def test_footnote_markers_stay_with_their_sentence() -> None:
+    assert texts("It lies off Queensland.[1] It covers 344,400 km2.[2][3] See [4] too.") == [
+        "It lies off Queensland.[1]",
+        "It covers 344,400 km2.[2][3]",
+        "See [4] too.",
+    ]
+
+
 def test_lowercase_after_period_does_not_split() -> None:
     assert texts("Version 2.5 is out. see notes.") == ["Version 2.5 is out. see notes."]
 
