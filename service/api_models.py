@@ -7,17 +7,31 @@ from typing import Any
 from pydantic import BaseModel, Field, field_validator
 
 MAX_TOP_K = 20
+NOT_BLANK = r"\S"  # JSON Schema pattern (a search, not a full match): some non-whitespace character
 
 
 class AskRequest(BaseModel):
     question: str = Field(
-        ..., description="A question in natural language.", examples=["who outranks the COO?"]
+        ...,
+        description="A question in natural language; at most `max_question_chars` (500 by default).",
+        examples=["who outranks the COO?"],
+        # Documented for clients; enforced below with messages that say what is wrong.
+        json_schema_extra={"minLength": 1, "pattern": NOT_BLANK},
     )
     top_k: int = Field(
         5, ge=1, le=MAX_TOP_K, strict=True, description=f"How many passages to cite (1-{MAX_TOP_K})."
     )
 
     model_config = {"extra": "forbid"}
+
+    @field_validator("top_k", mode="before")
+    @classmethod
+    def _integral_number(cls, value: Any) -> Any:
+        # JSON has one number type: 5.0 is the integer 5 (as JSON Schema's "integer" says), while
+        # "5", true and 5.5 stay wrong types under the strict check that follows.
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value
 
     @field_validator("question")
     @classmethod

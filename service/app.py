@@ -6,12 +6,14 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import FastAPI, Query, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from indexer.embedding import Embedder, SentenceTransformerEmbedder
 from indexer.errors import KbqaError
@@ -20,6 +22,7 @@ from service import widget
 from service.abstention import AbstentionModel
 from service.api_models import (
     MAX_TOP_K,
+    NOT_BLANK,
     AskRequest,
     AskResponse,
     DocumentResponse,
@@ -98,6 +101,15 @@ def create_app(
         ]
         return JSONResponse(status_code=422, content={"detail": errors})
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # FastAPI answers a body it cannot decode (bytes that are not UTF-8) with a bare 400;
+        # to a client that is malformed JSON like any other, so it gets the same 422.
+        if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeError):
+            not_utf8 = _unprocessable(["body"], "body is not UTF-8 encoded JSON")
+            return await _validation_error(request, not_utf8)
+        return await http_exception_handler(request, exc)
+
     @app.exception_handler(DocumentNotFound)
     async def _not_found(_: Request, exc: DocumentNotFound) -> JSONResponse:
         return JSONResponse(status_code=404, content={"detail": str(exc)})
@@ -112,7 +124,9 @@ def create_app(
     def search(
         kb: KnowledgeBaseDep,
         cfg: SettingsDep,
-        q: Annotated[str, Query(min_length=1, description="Search text.")],
+        q: Annotated[
+            str, Query(min_length=1, description="Search text.", json_schema_extra={"pattern": NOT_BLANK})
+        ],
         k: Annotated[int, Query(ge=1, le=MAX_TOP_K, description=f"Results (1-{MAX_TOP_K}).")] = 8,
     ) -> SearchResponse:
         """Ranked passages for search-as-you-type."""
@@ -121,7 +135,12 @@ def create_app(
         _check_length(q, cfg, field="q", where="query")
         return kb.search(q.strip(), k)
 
-    @app.get("/documents/{doc_id}", response_model=DocumentResponse, tags=["documents"])
+    @app.get(
+        "/documents/{doc_id}",
+        response_model=DocumentResponse,
+        tags=["documents"],
+        responses={404: {"model": ErrorResponse, "description": "No document with this id"}},
+    )
     def document(doc_id: str, kb: KnowledgeBaseDep) -> DocumentResponse:
         """The original text that citation offsets point into."""
         doc = kb.document(doc_id)
@@ -147,7 +166,26 @@ def create_app(
         return JSONResponse(content=ReadyResponse(status="ready", manifest=summary).model_dump())
 
     app.include_router(widget.router)
+    _document_length_limit(app, settings.max_question_chars)
     return app
+
+
+def _document_length_limit(app: FastAPI, limit: int) -> None:
+    """State the configured question length limit in the OpenAPI schema, where clients and
+    schema-driven tests read it; the models cannot, since the limit is a setting."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            schema["components"]["schemas"]["AskRequest"]["properties"]["question"]["maxLength"] = limit
+            for param in schema["paths"]["/search"]["get"]["parameters"]:
+                if param["name"] == "q":
+                    param["schema"]["maxLength"] = limit
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _unprocessable(loc: list[str], msg: str) -> RequestValidationError:
