@@ -20,7 +20,7 @@ FREE_WORDS = 25
 class SpanFeatures:
     similarity: float  # cosine(question, span as embedded: with its lead-in/FAQ question)
     passage: float  # fused score of the passage the span sits in
-    coverage: float  # IDF-weighted share of question terms in span + headings
+    coverage: float  # IDF-weighted share of question terms in span + headings, similarity-gated
     own_coverage: float  # ... in the span (and its lead-in line) alone
     novelty: float  # share of the span's terms the question does not already contain
     lead: float  # 1 when the span starts its paragraph or list
@@ -252,6 +252,16 @@ def novelty(span_terms: list[str], question_terms: set[str]) -> float:
     if not span_terms:
         return 0.0
     return sum(t not in question_terms for t in span_terms) / len(span_terms)
+
+
+# Below this similarity a span's shared words count only in proportion: "urgent problems can be
+# reported to the hotline" shares "report" with "expense report deadline" but is not about it.
+FULL_COVERAGE_SIMILARITY = 0.5
+
+
+def similarity_gated(coverage: float, similarity: float) -> float:
+    """Lexical coverage, counted only as far as the span is semantically about the question."""
+    return coverage * min(1.0, max(0.0, similarity) / FULL_COVERAGE_SIMILARITY)
 
 
 def overflow(words: int) -> float:

@@ -29,6 +29,7 @@ from service.answer import (
     needs_next_sentence,
     novelty,
     overflow,
+    similarity_gated,
     span_scores,
 )
 from service.api_models import AskResponse, Citation, SearchResponse
@@ -190,8 +191,8 @@ class KnowledgeBase:
                 SpanFeatures(
                     similarity=float(sim),
                     passage=passage,
-                    coverage=self.lexical.coverage(known, seen),
-                    own_coverage=self.lexical.coverage(known, own),
+                    coverage=similarity_gated(self.lexical.coverage(known, seen), float(sim)),
+                    own_coverage=similarity_gated(self.lexical.coverage(known, own), float(sim)),
                     novelty=novelty(own_terms, asked),
                     lead=float(cand.first == 0 or chunk.blocks[cand.first - 1] != chunk.blocks[cand.first]),
                     whole_list=float(first_unit.kind is not UnitKind.SENTENCE and cand.last > cand.first),

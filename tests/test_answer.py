@@ -9,6 +9,7 @@ from service.answer import (
     is_fragment,
     novelty,
     overflow,
+    similarity_gated,
     span_scores,
 )
 
@@ -16,6 +17,12 @@ from service.answer import (
 def test_novelty_is_the_share_of_new_terms() -> None:
     assert novelty(["cso", "cro", "metric", "differ"], {"cso", "cro", "metric"}) == 0.25
     assert novelty([], {"x"}) == 0.0
+
+
+def test_coverage_counts_in_proportion_below_the_similarity_gate() -> None:
+    assert similarity_gated(0.8, 0.7) == 0.8  # about the question: shared words count in full
+    assert similarity_gated(0.8, 0.25) == 0.4  # half the gate's similarity: half the credit
+    assert similarity_gated(0.8, -0.1) == 0.0
 
 
 def test_overflow_counts_tens_of_words_beyond_the_free_length() -> None:
