@@ -83,7 +83,6 @@ class KnowledgeBase:
         self.analyzer = Analyzer.from_texts([d.text for d in data.documents])
         self.lexical = LexicalIndex(self.analyzer, texts)
         self._context_terms = [set(self.analyzer.doc_terms(c.context)) for c in self._chunks]
-        self._passage_terms = [set(self.analyzer.doc_terms(t)) for t in texts]
         self._passages = faiss.IndexFlatIP(data.passage_vectors.shape[1])
         self._passages.add(data.passage_vectors)
         self._clause_owner = np.asarray(data.clause_owner, dtype=np.int64)
@@ -275,7 +274,6 @@ class KnowledgeBase:
             span_coverage=features[best].coverage if best >= 0 else 0.0,
             corpus_coverage=corpus_coverage,
             passage_margin=margin,
-            missing_rare=self._missing_rare(terms, chosen.chunk_id) if chosen is not None else 1.0,
             type_mismatch=type_mismatch(question, self._span_text(chosen)) if chosen is not None else 0.0,
             rankings_agree=float(query.rankings_agree),
         )
@@ -305,11 +303,6 @@ class KnowledgeBase:
         if cand.lead_start < 0:
             return ""
         return self._docs[self._chunks[cand.chunk_id].doc_id].text[cand.lead_start : cand.lead_end]
-
-    def _missing_rare(self, terms: list[str], chunk_id: int) -> float:
-        present = self._passage_terms[chunk_id]
-        missing = [self.lexical.idf(t) for t in set(terms) if t not in present]
-        return max(missing, default=0.0) / self.lexical.max_idf
 
     def ask_detailed(self, question: str, top_k: int) -> tuple[AskResponse, Selection]:
         started = time.perf_counter()

@@ -11,3 +11,7 @@ class DocumentNotFound(KbqaError):
 
 class IndexMismatch(KbqaError):
     """The index was built with another model or dimension than the one loaded."""
+
+
+class AbstentionModelError(KbqaError):
+    """The abstention model file is missing, unreadable, or fitted for other signals."""

@@ -20,8 +20,8 @@ def test_threshold_allows_the_stated_false_abstention_rate() -> None:
 
 
 def test_confidence_is_a_probability() -> None:
-    model = AbstentionModel((1.0, 1.0, 1.0, 1.0, 1.0, 1.0, -1.0, 0.5, -2.0))
-    c = model.confidence(Signals(0.5, 0.5, 0.5, 0.5, 0.1, 0.2, 1.0, 1.0))
+    model = AbstentionModel((1.0, 1.0, 1.0, 1.0, 1.0, -1.0, 0.5, -2.0))
+    c = model.confidence(Signals(0.5, 0.5, 0.5, 0.5, 0.1, 1.0, 1.0))
     assert 0.0 < c < 1.0
 
 

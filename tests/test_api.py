@@ -116,6 +116,32 @@ def test_missing_index_makes_readyz_503_and_queries_503(tmp_path, embedder) -> N
         assert c.get("/healthz").status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        ('{"features": ["old_signal", "bias"], "weights": [1.0, 0.0], "threshold": 0.5}', "refit"),
+        ("{not json", "cannot read"),
+        (None, "cannot read"),  # no such file
+    ],
+)
+def test_unusable_abstention_model_makes_readyz_503_with_the_reason(  # type: ignore[no-untyped-def]
+    tmp_path, index_dir, embedder, content, needle
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from service.config import Settings
+
+    model = tmp_path / "abstention.json"
+    if content is not None:
+        model.write_text(content, encoding="utf-8")
+    settings = Settings(index_dir=index_dir, abstention_model=model)
+    with TestClient(create_app(settings, embedder_factory=lambda _: embedder)) as c:
+        ready = c.get("/readyz")
+        assert ready.status_code == 503 and needle in ready.json()["detail"]
+        assert c.post("/ask", json={"question": "who outranks the COO?"}).status_code == 503
+
+
 def test_every_citation_of_every_eval_question_maps_to_its_document(kb) -> None:  # type: ignore[no-untyped-def]
     texts = {d.doc_id: d.text for d in kb.data.documents}
     for q in load_dataset(DEFAULT_DATASET):
