@@ -23,7 +23,7 @@ class SpanFeatures:
     coverage: float  # IDF-weighted share of question terms in span + headings, similarity-gated
     own_coverage: float  # ... in the span (and its lead-in line) alone
     novelty: float  # share of the span's terms the question does not already contain
-    lead: float  # 1 when the span starts its paragraph or list
+    lead: float  # 1 when the span starts its paragraph, or is a list item or table row (peers, no topic line)
     whole_list: float  # 1 for a whole list or table
     extra_units: float  # sentences beyond the first in a window
     overflow: float  # tens of words beyond FREE_WORDS
@@ -248,10 +248,12 @@ def needs_next_sentence(span: str, novelty: float, single_sentence: bool) -> boo
 
 def novelty(span_terms: list[str], question_terms: set[str]) -> float:
     """An answer must add something: "The metrics of a CSO and CRO differ" only echoes
-    "CSO vs CRO metrics". Share of the span's content terms that are not in the question."""
-    if not span_terms:
+    "CSO vs CRO metrics". Share of the span's distinct content terms that are not in the
+    question: a word said three times ("Reports to the CEO ... Reports to the CRO") is one echo."""
+    distinct = set(span_terms)
+    if not distinct:
         return 0.0
-    return sum(t not in question_terms for t in span_terms) / len(span_terms)
+    return sum(t not in question_terms for t in distinct) / len(distinct)
 
 
 # Below this similarity a span's shared words count only in proportion: "urgent problems can be

@@ -193,7 +193,12 @@ class KnowledgeBase:
                     coverage=similarity_gated(self.lexical.coverage(known, seen), float(sim)),
                     own_coverage=similarity_gated(self.lexical.coverage(known, own), float(sim)),
                     novelty=novelty(own_terms, asked),
-                    lead=float(cand.first == 0 or chunk.blocks[cand.first - 1] != chunk.blocks[cand.first]),
+                    # Prose opens with its topic sentence; list items and table rows are peers.
+                    lead=float(
+                        first_unit.kind is not UnitKind.SENTENCE
+                        or cand.first == 0
+                        or chunk.blocks[cand.first - 1] != chunk.blocks[cand.first]
+                    ),
                     whole_list=float(first_unit.kind is not UnitKind.SENTENCE and cand.last > cand.first),
                     extra_units=float(cand.last - cand.first)
                     if first_unit.kind is UnitKind.SENTENCE

@@ -17,6 +17,8 @@ from service.answer import (
 def test_novelty_is_the_share_of_new_terms() -> None:
     assert novelty(["cso", "cro", "metric", "differ"], {"cso", "cro", "metric"}) == 0.25
     assert novelty([], {"x"}) == 0.0
+    # Distinct terms: repeating a question word is one echo, not three.
+    assert novelty(["report", "ceo", "report", "cro", "report"], {"report", "vp"}) == 2 / 3
 
 
 def test_coverage_counts_in_proportion_below_the_similarity_gate() -> None:
