@@ -58,6 +58,18 @@ def span_scores(features: list[SpanFeatures], weights: AnswerWeights) -> np.ndar
     return np.stack([f.vector() for f in features]) @ weights.vector()
 
 
+# The words the patterns below read a question's intent from. They are valid words whether or
+# not a knowledge base uses them, so typo repair leaves them alone ("cost" is no typo of "coast").
+ASKING_WORDS = frozenset(
+    """
+    cost costs price prices priced fee fees salary salaries money pay paid earn earns charge
+    charged percent percentage proportion share fraction year date time number average many much
+    long often old far big large soon deep high tall wide heavy fast hot cold differ differs
+    difference differences different distinguish versus compare compared comparison contrast
+    common similar similarity similarities alike overlap
+    """.split()  # noqa: SIM905 (one word list, read as prose)
+)
+
 _WHO = re.compile(r"^\s*(?:who|whom|whose)\b", re.IGNORECASE)
 _WHY = re.compile(r"^\s*why\b", re.IGNORECASE)
 # "when does a company need ...": a condition, not a date ("when was it founded" is a quantity).

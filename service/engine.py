@@ -44,6 +44,7 @@ class _Query:
     """A question after retrieval: its ranked passages, coverage terms and span similarities."""
 
     question: str
+    repaired: str  # typos repaired ("diffrence" -> "difference"): what answer types are read from
     ranked: PassageScores
     terms: list[str]
     span_sims: np.ndarray
@@ -118,7 +119,8 @@ class KnowledgeBase:
 
     def _rank(self, question: str) -> _Query:
         terms = self.analyzer.query_terms(question)
-        vector = self.embedder.embed([self.analyzer.rewrite(question) or question])[0]
+        repaired = self.analyzer.rewrite(question) or question
+        vector = self.embedder.embed([repaired])[0]
         depth = min(self.tuning.search_depth, len(self._chunks))
         _, dense_rows = self._passages.search(vector[None, :], depth)
         bm25 = self.lexical.scores(terms)
@@ -133,7 +135,7 @@ class KnowledgeBase:
         agree = bool(
             dense_rows[0].size and bm25.size and dense_rows[0][0] == int(np.argmax(bm25)) and bm25.max() > 0
         )
-        return _Query(question, ranked, self.analyzer.coverage_terms(question), span_sims, agree)
+        return _Query(question, repaired, ranked, self.analyzer.coverage_terms(question), span_sims, agree)
 
     def _terms_of(self, cand: Candidate) -> tuple[list[str], set[str]]:
         own = self.analyzer.doc_terms(self._span_text(cand))
@@ -169,7 +171,7 @@ class KnowledgeBase:
         if not rows:
             return [], []
         asked = set(terms)
-        compared = self.analyzer.compared(query.question)
+        compared = self.analyzer.compared(query.repaired)
         # Spans are compared on the words the corpus has: an unknown word cannot tell spans apart
         # (its absence is the abstention model's business).
         known = [t for t in terms if self.lexical.known(t)]
@@ -205,7 +207,7 @@ class KnowledgeBase:
                     else 0.0,
                     overflow=overflow(word_count(span)),
                     answer_type=answer_type(
-                        query.question,
+                        query.repaired,
                         typed,
                         fragment=is_fragment(span, first_unit.kind is not UnitKind.ITEM),
                         both_sides=both_sides,
@@ -263,7 +265,7 @@ class KnowledgeBase:
         return default
 
     def select(self, query: _Query) -> Selection:
-        ranked, terms, question = query.ranked, query.terms, query.question
+        ranked, terms, question = query.ranked, query.terms, query.repaired
         rows, features = self.span_features(query)
         best = self._with_antecedent(
             rows, self._past_echo(rows, features, best_index(span_scores(features, self.tuning.answer)))

@@ -16,6 +16,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, Levenshtein
 
 from indexer.text import STOPWORDS, fold_accents, normalize, tokens
+from service.answer import ASKING_WORDS
 
 # "Chief Revenue Officer (CRO)": capitalised words followed by their initials in parentheses.
 _ACRONYM = re.compile(r"((?:[A-Z][\w-]*\s+(?:of\s+|and\s+|&\s+)?){1,6})\(([A-Z][A-Za-z]{1,7})\)")
@@ -120,8 +121,9 @@ class Analyzer:
         return [str(s) for s in self.stemmer.stemWords(list(words))]
 
     def repair(self, word: str) -> str:
-        """The closest corpus word for an unknown word ("challanges" -> "challenges")."""
-        if word in self.vocabulary or len(word) < MIN_SWAP_LENGTH or word.isdigit():
+        """The closest corpus word for an unknown word ("challanges" -> "challenges"). Words that
+        say what a question asks for ("cost", "difference") are known words in any corpus."""
+        if word in self.vocabulary or word in ASKING_WORDS or len(word) < MIN_SWAP_LENGTH or word.isdigit():
             return word
         # Another form of a corpus word ("outranks", "executes") is no typo, and stemming already
         # matches it; "repairing" it to a near neighbour ("executives") would change the question.

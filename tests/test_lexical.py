@@ -48,6 +48,12 @@ def test_typos_are_repaired_against_the_corpus_vocabulary() -> None:
     assert two.repair("tow") == "tow"  # a three-letter word is only taken for a function word
 
 
+def test_words_that_say_what_is_asked_are_never_repaired() -> None:
+    reef = Analyzer.from_texts(["The reef lies off the coast. Differences between reefs are large."])
+    assert reef.rewrite("How much does a day trip cost?") == "How much does a day trip cost?"
+    assert reef.rewrite("diffrence between atolls and reefs") == "differences between atolls and reefs"
+
+
 def test_query_terms_expand_acronyms() -> None:
     analyzer = Analyzer.from_texts(["The Chief Operating Officer (COO) runs operations."])
     assert analyzer.query_terms("who outranks the COO?")[:2] == ["outrank", "coo"]
