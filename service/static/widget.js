@@ -414,15 +414,35 @@ mark.answer-span {
     return { text: text.slice(start, end), ranges: shifted, head: start > 0, tail: end < text.length };
   }
 
+  // Text copied from web pages carries HTML character references ("world&#8217;s", "Tea &amp;
+  // coffee"). They are shown as the characters they stand for, still as plain text (never parsed
+  // as HTML: "&lt;b&gt;" shows "<b>"). Offsets and ranges apply to the raw text, so each piece is
+  // cut first and decoded after.
+  const NAMED_REFERENCES = {
+    amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: "\u00a0", ndash: "\u2013", mdash: "\u2014",
+    hellip: "\u2026", lsquo: "\u2018", rsquo: "\u2019", ldquo: "\u201c", rdquo: "\u201d", laquo: "\u00ab",
+    raquo: "\u00bb", bull: "\u2022", middot: "\u00b7", deg: "\u00b0", times: "\u00d7", copy: "\u00a9",
+    reg: "\u00ae", trade: "\u2122", euro: "\u20ac", pound: "\u00a3", yen: "\u00a5", cent: "\u00a2",
+    sect: "\u00a7", para: "\u00b6", shy: "\u00ad",
+  };
+  function shown(text) {
+    return String(text).replace(/&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|([a-zA-Z]{2,6}));/g, (ref, dec, hex, name) => {
+      if (name) return Object.prototype.hasOwnProperty.call(NAMED_REFERENCES, name) ? NAMED_REFERENCES[name] : ref;
+      const code = dec ? parseInt(dec, 10) : parseInt(hex, 16);
+      const valid = code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff);
+      return valid ? String.fromCodePoint(code) : ref;
+    });
+  }
+
   // Appends `text` to `parent` as text nodes, with <mark class=cls> around the ranges.
   function appendMarked(parent, text, ranges, cls) {
     let pos = 0;
     for (const [s, e] of mergeRanges(ranges, text.length)) {
-      if (s > pos) parent.appendChild(document.createTextNode(text.slice(pos, s)));
-      parent.appendChild(h("mark", { class: cls }, text.slice(s, e)));
+      if (s > pos) parent.appendChild(document.createTextNode(shown(text.slice(pos, s))));
+      parent.appendChild(h("mark", { class: cls }, shown(text.slice(s, e))));
       pos = e;
     }
-    if (pos < text.length) parent.appendChild(document.createTextNode(text.slice(pos)));
+    if (pos < text.length) parent.appendChild(document.createTextNode(shown(text.slice(pos))));
   }
 
   function sectionLabel(section) {
@@ -919,14 +939,14 @@ mark.answer-span {
       let groupIndex = 0;
       for (const article of articles.values()) {
         const titleId = `${this._uid}-art-${groupIndex}`;
-        this._listbox.appendChild(h("div", { id: titleId, class: "article-title", role: "presentation" }, article.title));
+        this._listbox.appendChild(h("div", { id: titleId, class: "article-title", role: "presentation" }, shown(article.title)));
         for (const [section, items] of article.sections) {
           const labelId = `${this._uid}-grp-${groupIndex}`;
           groupIndex += 1;
           const group = h(
             "div",
             { class: "group", role: "group", "aria-labelledby": `${titleId} ${labelId}` },
-            h("div", { id: labelId, class: "group-label", role: "presentation" }, sectionLabel(section))
+            h("div", { id: labelId, class: "group-label", role: "presentation" }, shown(sectionLabel(section)))
           );
           for (const c of items) {
             group.appendChild(
@@ -953,7 +973,7 @@ mark.answer-span {
       const answer = typeof data.answer === "string" && data.answer.trim() ? data.answer : null;
       const confidence = typeof data.confidence === "number" && isFinite(data.confidence) ? Math.max(0, Math.min(1, data.confidence)) : 0;
       const terms = queryTerms(query);
-      const where = (c) => `${c.title || c.doc_id} › ${sectionLabel(c.section)}`;
+      const where = (c) => shown(`${c.title || c.doc_id} › ${sectionLabel(c.section)}`);
 
       if (answer) {
         const level = confidenceLevel(confidence);
@@ -962,7 +982,7 @@ mark.answer-span {
         fill.style.width = `${percent}%`;
         this._answer.append(
           h("h2", { class: "answer-label" }, "Answer"),
-          h("p", { class: "answer-text", part: "answer-text" }, answer),
+          h("p", { class: "answer-text", part: "answer-text" }, shown(answer)),
           h(
             "div",
             { class: "confidence", "data-level": level },
@@ -989,7 +1009,7 @@ mark.answer-span {
           this._appendCitationGroup("Other sources", rest, terms, where);
         }
         const source = citations[0] ? ` Source: ${citations[0].title || citations[0].doc_id}.` : "";
-        this._announce(`Answer: ${answer}${source}`);
+        this._announce(`Answer: ${shown(answer)}${shown(source)}`);
       } else {
         this._answer.classList.add("abstain");
         const reason = typeof data.reason === "string" && data.reason.trim() ? data.reason : null;

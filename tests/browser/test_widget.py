@@ -230,6 +230,28 @@ def test_off_topic_question_shows_the_abstention_view(new_page: Any, service: Se
         expect(page.locator("kb-search [role=group][aria-label=Related]")).to_be_visible()
 
 
+def test_character_references_show_as_characters_and_stay_text(new_page: Any, service: Service) -> None:
+    # fixtures/corpus/canteen.txt was copied from a web page: "canteen&#8217;s", "Tea &amp; coffee",
+    # "&lt;G&gt;". The API returns it verbatim; the widget shows the characters, as text.
+    page = new_page()
+    page.goto(service.base_url + "/")
+    open_widget(page)
+    data = ask(page, "when is the canteen hot counter open?")
+    assert data["answer"] is not None and "canteen&#8217;s" in data["answer"], data
+    expect(page.locator(ANSWER_TEXT)).to_contain_text("The staff canteen\u2019s hot counter is open")
+    expect(page.locator("kb-search mark.answer-span")).to_contain_text("canteen\u2019s hot counter")
+
+    results = type_query(page, "allergen labels gluten")
+    assert any("&lt;G&gt;" in r["excerpt"] for r in results["results"])
+    listbox = page.locator("kb-search [role=listbox]")
+    expect(listbox).to_contain_text("the codes <G> for gluten and <N> for nuts \u2013 ask")
+    shown = listbox.inner_text()
+    assert "&lt;" not in shown and "&#8211;" not in shown
+    # "<G>" stayed text: no element was made of it.
+    made = "() => document.querySelector('kb-search').shadowRoot.querySelectorAll('g, n').length"
+    assert page.evaluate(made) == 0
+
+
 def test_host_page_css_does_not_leak_in_and_theme_attribute_overrides_scheme(
     new_page: Any, service: Service
 ) -> None:
