@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
 MAX_TOP_K = 20
-NOT_BLANK = r"\S"  # JSON Schema pattern (a search, not a full match): some non-whitespace character
+# Some character that is neither whitespace nor a control character. The one rule for "empty",
+# both checked here and published as the JSON Schema pattern (a search, not a full match); spelled
+# so that Python's and ECMAScript's regex dialects read it as the same set of characters.
+NOT_BLANK = r"[^\s\u0000-\u001f\u007f-\u009f\ufeff]"
+
+
+def has_text(value: str) -> bool:
+    return re.search(NOT_BLANK, value) is not None
+
 
 
 class AskRequest(BaseModel):
@@ -36,7 +45,7 @@ class AskRequest(BaseModel):
     @field_validator("question")
     @classmethod
     def _not_blank(cls, value: str) -> str:
-        if not value.strip():
+        if not has_text(value):
             raise ValueError("question must not be empty or whitespace")
         return value
 

@@ -29,6 +29,7 @@ from service.api_models import (
     ErrorResponse,
     ReadyResponse,
     SearchResponse,
+    has_text,
 )
 from service.config import Settings
 from service.deps import KnowledgeBaseDep, SettingsDep
@@ -130,7 +131,7 @@ def create_app(
         k: Annotated[int, Query(ge=1, le=MAX_TOP_K, description=f"Results (1-{MAX_TOP_K}).")] = 8,
     ) -> SearchResponse:
         """Ranked passages for search-as-you-type."""
-        if not q.strip():
+        if not has_text(q):
             raise _unprocessable(["query", "q"], "q must not be empty or whitespace")
         _check_length(q, cfg, field="q", where="query")
         return kb.search(q.strip(), k)

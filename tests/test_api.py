@@ -65,6 +65,7 @@ def test_unknown_document_is_404(client) -> None:  # type: ignore[no-untyped-def
     [
         ({"question": ""}, "empty"),
         ({"question": "   \n"}, "empty"),
+        ({"question": "\x1f\ufeff "}, "empty"),  # control characters and a BOM show nothing either
         ({"question": "x" * 501}, "limit is 500"),
         ({"question": "ok question", "top_k": 0}, "greater than or equal to 1"),
         ({"question": "ok question", "top_k": 21}, "less than or equal to 20"),
@@ -97,7 +98,9 @@ def test_body_that_is_not_utf8_is_422(client) -> None:  # type: ignore[no-untype
     assert "UTF-8" in response.json()["detail"][0]["msg"]
 
 
-@pytest.mark.parametrize("params", [{"q": ""}, {"q": "  "}, {"q": "ok", "k": 0}, {"q": "ok", "k": "x"}, {}])
+@pytest.mark.parametrize(
+    "params", [{"q": ""}, {"q": "  "}, {"q": "\x1f"}, {"q": "ok", "k": 0}, {"q": "ok", "k": "x"}, {}]
+)
 def test_bad_search_input_is_422(client, params) -> None:  # type: ignore[no-untyped-def]
     assert client.get("/search", params=params).status_code == 422
 

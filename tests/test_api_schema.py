@@ -16,7 +16,8 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(Settings()))
 
 
 @schema.parametrize()
-@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+# Derandomized so CI runs repeat; drop that and raise max_examples to explore further.
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_every_operation_keeps_its_contract(case, client) -> None:  # type: ignore[no-untyped-def]
     response = client.request(**case.as_transport_kwargs(base_url=str(client.base_url)))
     case.validate_response(response)
