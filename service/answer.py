@@ -26,7 +26,7 @@ class SpanFeatures:
     lead: float  # 1 when the span starts its paragraph, or is a list item or table row (peers, no topic line)
     whole_list: float  # 1 for a whole list or table
     extra_units: float  # sentences beyond the first in a window
-    overflow: float  # tens of words beyond FREE_WORDS
+    overflow: float  # tens of words beyond FREE_WORDS (0 for a single list item or table row)
     faq_answer: float  # similarity of question and FAQ question, for a span that is that FAQ's whole answer
     answer_type: float  # 1 when the span has what the question word asks for (a role for "who", ...)
 

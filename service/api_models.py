@@ -18,7 +18,6 @@ def has_text(value: str) -> bool:
     return re.search(NOT_BLANK, value) is not None
 
 
-
 class AskRequest(BaseModel):
     question: str = Field(
         ...,

@@ -205,7 +205,11 @@ class KnowledgeBase:
                     extra_units=float(cand.last - cand.first)
                     if first_unit.kind is UnitKind.SENTENCE
                     else 0.0,
-                    overflow=overflow(word_count(span)),
+                    # A single list item or table row is one point as its author wrote it, with
+                    # nothing to trim; the length penalty is for stitched windows and long prose.
+                    overflow=0.0
+                    if first_unit.kind is not UnitKind.SENTENCE and cand.first == cand.last
+                    else overflow(word_count(span)),
                     answer_type=answer_type(
                         query.repaired,
                         typed,
