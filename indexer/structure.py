@@ -40,7 +40,8 @@ def _key(text: str) -> str:
 
 # Bylines and date lines ("By Jane Doe", "Published March 14, 2023") are metadata, not headings.
 _META_LINE = re.compile(
-    r"^(?:(?:written\s+|posted\s+|words\s+|prepared\s+|compiled\s+)?by\s|(?:first\s+)?published\b|"
+    r"^(?:(?:written\s+|posted\s+|words\s+|prepared\s+|compiled\s+|approved\s+|authored\s+)?by[\s:]|"
+    r"(?:first\s+)?published\b|"
     r"(?:last\s+)?(?:updated|reviewed|edited|modified)\b|posted\s+on\b)|\bmin(?:ute)?s?\s+read\b",
     re.IGNORECASE,
 )
@@ -55,6 +56,16 @@ def _heading_like(text: str) -> bool:
     if text[-1] in _TERMINAL or not (text[0].isupper() or text[0].isdigit()):
         return False
     return words[-1].lower() not in FUNCTION_WORDS
+
+
+# "2.1 Who qualifies": a section number; each of its parts is one level down ("2. Eligibility").
+_SECTION_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s")
+
+
+def _text_heading_level(text: str) -> int:
+    """Plain text has no heading markup; a numbered heading says its depth ("2.1" under "2.")."""
+    m = _SECTION_NUMBER.match(text)
+    return TEXT_HEADING_LEVEL + (m.group(1).count(".") if m else 0)
 
 
 def _numbered_heading(lines: list[Line], i: int) -> bool:
@@ -110,7 +121,7 @@ def _tag_lines(lines: list[Line], title: str | None) -> list[_Tagged]:
         elif title_key is not None and _key(text) == title_key:
             tagged.append(_Tagged(line, "title", 1, line.start))
         elif _numbered_heading(lines, i):
-            tagged.append(_Tagged(line, "heading", TEXT_HEADING_LEVEL, line.start))
+            tagged.append(_Tagged(line, "heading", _text_heading_level(text), line.start))
         elif (m := BULLET.match(text)) is not None:
             tagged.append(_Tagged(line, "item", 0, line.start + m.end()))
         elif _MD_TABLE_ROW.match(text):
@@ -121,7 +132,7 @@ def _tag_lines(lines: list[Line], title: str | None) -> list[_Tagged]:
         elif _question_like(text) and has_next and not _question_like(lines[i + 1].text.strip("*_")):
             tagged.append(_Tagged(line, "question", 0, line.start + emphasis))
         elif _heading_like(text) or _colon_heading(lines, i):
-            tagged.append(_Tagged(line, "heading", TEXT_HEADING_LEVEL, line.start + emphasis))
+            tagged.append(_Tagged(line, "heading", _text_heading_level(text), line.start + emphasis))
         elif _row_like(text) and (
             not line.gap_before and tagged and tagged[-1].tag in ("heading", "row_candidate")
         ):

@@ -112,3 +112,19 @@ def test_numbered_and_colon_headings_but_numbered_lists_stay_lists() -> None:
     ]
     items = [text[u.start : u.end] for b in got if b.kind is BlockKind.LIST for u in b.units]
     assert items == ["Starting in entry-level sales", "Moving into management"]
+
+
+def test_section_numbers_nest_plain_text_headings() -> None:
+    text = (
+        "Leave Policy\n\nPrepared by: Ana Ruiz, Head of People\n\n2. Eligibility\n\nRead on.\n\n"
+        "2.1 Who qualifies\n\nAll staff after 26 weeks.\n\n2.2 Evidence\n\nA certificate.\n\n"
+        "3. Pay\n\nFull pay for 18 weeks.\n"
+    )
+    got = parse_blocks(text, clean_lines(text), "Leave Policy")
+    assert [b.heading_path for b in got if b.kind is BlockKind.HEADING] == [
+        ("2. Eligibility",),
+        ("2. Eligibility", "2.1 Who qualifies"),
+        ("2. Eligibility", "2.2 Evidence"),
+        ("3. Pay",),
+    ]
+    assert next(b.heading_path for b in got if text[b.start : b.end].startswith("Full pay")) == ("3. Pay",)
