@@ -135,23 +135,15 @@ def clause_spans(prepared: Prepared) -> list[tuple[int, int, int]]:
     return out
 
 
-# Version of the rules that say what text is embedded for a passage, context or span
-# (`passage_text`, `context_text`, `candidate_text`). Vectors are reused by the hash of that text,
-# recomputed from the earlier index with today's rules: when the rules change, an old vector would
-# be filed under a new text. Bump this whenever they change, and nothing is reused across.
-EMBEDDING_TEXTS_VERSION = 5
-
-
 def _text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def reusable_vectors(previous: IndexData | None, embedder: Embedder) -> dict[str, np.ndarray]:
-    """Vectors of an earlier index built with the same model, by hash of the embedded text, so
-    re-indexing embeds only what changed."""
+    """Vectors of an earlier index built with the same model, by the hash of the text each was
+    embedded from (stored with the index), so re-indexing embeds only what changed, whatever
+    rules produced the texts then and now."""
     if previous is None:
-        return {}
-    if previous.manifest.get("embedding_texts_version") != EMBEDDING_TEXTS_VERSION:
         return {}
     model = previous.manifest.get("model", {})
     if (model.get("id"), model.get("dimension"), model.get("weights_sha256")) != (
@@ -160,18 +152,7 @@ def reusable_vectors(previous: IndexData | None, embedder: Embedder) -> dict[str
         embedder.weights_sha256,
     ):
         return {}
-    texts = embedding_texts(Prepared(previous.documents, previous.chunks, previous.candidates))
-    vectors = np.concatenate(
-        [
-            previous.passage_vectors,
-            previous.context_vectors,
-            previous.candidate_vectors,
-            previous.clause_vectors,
-        ]
-    )
-    if len(texts) != len(vectors):  # built by another version of the text rules: start afresh
-        return {}
-    return {_text_key(t): v for t, v in zip(texts, vectors, strict=True)}
+    return dict(zip(previous.text_hashes, previous.all_vectors, strict=True))
 
 
 def embed_prepared(
@@ -204,6 +185,7 @@ def embed_prepared(
         spans,
         clause_owner=[o for o, _, _ in clause_rows],
         clause_vectors=clause_vectors,
+        text_hashes=keys,
     )
     return data, len(missing)
 
@@ -234,7 +216,6 @@ def build_index(
         corpus_path=str(corpus),
         kbqa_version=__version__,
     )
-    manifest["embedding_texts_version"] = EMBEDDING_TEXTS_VERSION
     manifest["counts"] |= {"embedded": embedded, "reused": len(reusable)}
     write_index(data, manifest, out)
     return manifest

@@ -23,10 +23,10 @@ from indexer.embedding import sha256_file
 from indexer.errors import IndexLoadError
 from indexer.models import Chunk, Document, Unit, UnitKind
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 MANIFEST = "manifest.json"
 VECTOR_FILES = ("passages.faiss", "contexts.faiss", "candidates.faiss", "clauses.faiss")
-JSON_FILES = ("documents.json", "chunks.json", "candidates.json")
+JSON_FILES = ("documents.json", "chunks.json", "candidates.json", "text_hashes.json")
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,16 @@ class IndexData:
     # vector to its candidate row.
     clause_owner: list[int] = field(default_factory=list)
     clause_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    # sha256 of the text each vector was embedded from, in file order (passages, contexts,
+    # candidates, clauses): re-indexing reuses a vector only for the very same text.
+    text_hashes: list[str] = field(default_factory=list)
+
+    @property
+    def all_vectors(self) -> np.ndarray:
+        """Every vector, in the order of `text_hashes`."""
+        return np.concatenate(
+            [self.passage_vectors, self.context_vectors, self.candidate_vectors, self.clause_vectors]
+        )
 
 
 def corpus_hash(documents: list[Document]) -> str:
@@ -167,6 +177,7 @@ def _write_files(data: IndexData, folder: Path) -> None:
         "clause_owner": list(data.clause_owner),
     }
     (folder / "candidates.json").write_text(json.dumps(candidates), encoding="utf-8")
+    (folder / "text_hashes.json").write_text(json.dumps(data.text_hashes), encoding="utf-8")
     all_vectors = (data.passage_vectors, data.context_vectors, data.candidate_vectors, data.clause_vectors)
     for name, vectors in zip(VECTOR_FILES, all_vectors, strict=True):
         faiss.write_index(_flat_index(vectors), str(folder / name))
@@ -220,6 +231,7 @@ def read_index(folder: Path) -> IndexData:
             )
         ]
         clause_owner = [int(x) for x in cols["clause_owner"]]
+        text_hashes = [str(h) for h in json.loads((folder / "text_hashes.json").read_text(encoding="utf-8"))]
     except (KeyError, TypeError, ValueError) as exc:
         raise IndexLoadError(f"index metadata at {folder} is malformed: {exc}") from exc
     vectors = [_read_vectors(folder / name) for name in VECTOR_FILES]
@@ -228,9 +240,11 @@ def read_index(folder: Path) -> IndexData:
     for name, matrix, rows in zip(VECTOR_FILES, vectors, expected_rows, strict=True):
         if matrix.shape != (rows, dim):
             raise IndexLoadError(f"{name} holds {matrix.shape}, the manifest says ({rows}, {dim})")
+    if len(text_hashes) != (total := sum(len(m) for m in vectors)):
+        raise IndexLoadError(f"text_hashes.json holds {len(text_hashes)} hashes for {total} vectors")
     passages, contexts, spans, clauses = vectors
     return IndexData(
-        documents, chunks, candidates, passages, contexts, spans, manifest, clause_owner, clauses
+        documents, chunks, candidates, passages, contexts, spans, manifest, clause_owner, clauses, text_hashes
     )
 
 

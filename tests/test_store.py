@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from indexer.build import build_index
+from indexer.chunking import ChunkingParams
 from indexer.errors import IndexLoadError
 from indexer.store import FORMAT_VERSION, read_index
 from service.engine import KnowledgeBase
@@ -110,16 +111,27 @@ def test_reindexing_embeds_only_what_changed(tmp_path: Path) -> None:
     assert (fresh.candidate_vectors == read_index(again_dir).candidate_vectors).all()
 
 
-def test_an_index_embedded_by_other_text_rules_reuses_nothing(tmp_path: Path) -> None:
+def test_texts_embedded_by_other_rules_are_embedded_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reuse goes by the text each stored vector was embedded from, so a change of what is
+    embedded for a span re-embeds exactly the spans, with no version number to remember."""
     import indexer.build
 
     out = tmp_path / "index"
     build_index(CORPUS, out, HashingEmbedder())
-    manifest = json.loads((out / "manifest.json").read_text())
-    manifest["embedding_texts_version"] = indexer.build.EMBEDDING_TEXTS_VERSION - 1
-    (out / "manifest.json").write_text(json.dumps(manifest))
+    rule = indexer.build.candidate_text
+    monkeypatch.setattr(indexer.build, "candidate_text", lambda *args: "new rule: " + rule(*args))
+    texts = indexer.build.embedding_texts(indexer.build.prepare(CORPUS, ChunkingParams()))
+    changed = {t for t in texts if t.startswith("new rule: ")}
+
     again = CountingEmbedder()
-    assert build_index(CORPUS, out, again)["counts"]["reused"] == 0 and again.calls[0] > 0
+    manifest = build_index(CORPUS, out, again)
+    assert again.calls == [len(changed)] and manifest["counts"]["embedded"] == len(changed)
+    fresh = tmp_path / "fresh"
+    build_index(CORPUS, fresh, HashingEmbedder())
+    assert (read_index(out).candidate_vectors == read_index(fresh).candidate_vectors).all()
+    assert (read_index(out).passage_vectors == read_index(fresh).passage_vectors).all()
 
 
 def test_other_model_reuses_nothing(built: Path) -> None:
