@@ -30,7 +30,9 @@ browser:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-$(INDEX)/manifest.json: | $(STAMP)
+# The index is built from the corpus by the indexer's code: it is rebuilt when either changed
+# since (after a pull, say), and re-indexing embeds only texts it has no vector for.
+$(INDEX)/manifest.json: $(wildcard corpus/*) $(wildcard indexer/*.py) | $(STAMP)
 	$(BIN)/kbqa index --corpus corpus --out $(INDEX)
 
 index: $(STAMP)
