@@ -2,7 +2,8 @@
 
 Several weak signals, combined by a logistic model fitted on the eval set (`kbqa eval --fit`):
 how well the best span and passage match (dense), how much of the question's IDF-weighted
-vocabulary the best span's passage contains, how much of it the corpus knows at all, the
+vocabulary the best span's passage contains, how much of it the corpus knows at all (a word it
+lacks counts as known when the best span measurably says it in other words), the
 margin to the runner-up passage, and whether dense and lexical search agree on the best passage
 (an off-topic question tends to scatter them). A question is answered when confidence >= threshold.
 Whether the rarest question term is missing from the answer's passage was a signal too: almost
@@ -91,6 +92,10 @@ def type_mismatch(question: str, span: str) -> float:
 
 
 DEFAULT_MODEL_PATH = Path(__file__).with_name("abstention.json")
+# How much the chosen span's similarity to the question must drop when a word the corpus lacks
+# is left out of the question for that word to count as known to the corpus (corpus_coverage):
+# the span then says it in other words. Below it, the word is noise to the span or absent from it.
+PARAPHRASE_GAIN = 0.02
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 0.1, steps: int = 50) -> np.ndarray:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import faiss
@@ -18,7 +18,13 @@ from indexer.embedding import Embedder
 from indexer.models import Chunk, Document, UnitKind
 from indexer.store import IndexData, read_index
 from indexer.text import word_count
-from service.abstention import DEFAULT_MODEL_PATH, AbstentionModel, Signals, type_mismatch
+from service.abstention import (
+    DEFAULT_MODEL_PATH,
+    PARAPHRASE_GAIN,
+    AbstentionModel,
+    Signals,
+    type_mismatch,
+)
 from service.answer import (
     AnswerWeights,
     SpanFeatures,
@@ -49,6 +55,9 @@ class _Query:
     terms: list[str]
     span_sims: np.ndarray
     rankings_agree: bool  # dense and lexical search rank the same passage first
+    # For each question term the corpus lacks, the question's vector with that term left out:
+    # whether the answer says the word in other words (see `_paraphrased`).
+    without: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -117,10 +126,17 @@ class KnowledgeBase:
 
     # -- retrieval ---------------------------------------------------------------------------
 
-    def _rank(self, question: str) -> _Query:
+    def _rank(self, question: str, *, ablations: bool = False) -> _Query:
+        """The ranked passages of a question; with `ablations`, also the vectors of the question
+        without each of its words the corpus lacks, embedded in the same batch."""
         terms = self.analyzer.query_terms(question)
+        coverage_terms = self.analyzer.coverage_terms(question)
         repaired = self.analyzer.rewrite(question) or question
-        vector = self.embedder.embed([repaired])[0]
+        variants = {}
+        if ablations:
+            unknown = sorted({t for t in coverage_terms if not self.lexical.known(t)})
+            variants = {t: v for t in unknown if (v := self.analyzer.without(repaired, t))}
+        vector, *others = self.embedder.embed([repaired, *variants.values()])
         depth = min(self.tuning.search_depth, len(self._chunks))
         _, dense_rows = self._passages.search(vector[None, :], depth)
         bm25 = self.lexical.scores(terms)
@@ -135,7 +151,8 @@ class KnowledgeBase:
         agree = bool(
             dense_rows[0].size and bm25.size and dense_rows[0][0] == int(np.argmax(bm25)) and bm25.max() > 0
         )
-        return _Query(question, repaired, ranked, self.analyzer.coverage_terms(question), span_sims, agree)
+        without = dict(zip(variants, others, strict=True))
+        return _Query(question, repaired, ranked, coverage_terms, span_sims, agree, without)
 
     def _terms_of(self, cand: Candidate) -> tuple[list[str], set[str]]:
         own = self.analyzer.doc_terms(self._span_text(cand))
@@ -274,8 +291,10 @@ class KnowledgeBase:
         best = self._with_antecedent(
             rows, self._past_echo(rows, features, best_index(span_scores(features, self.tuning.answer)))
         )
-        known = [t for t in set(terms) if self.lexical.known(t)]
-        corpus_coverage = self.lexical.coverage(terms, set(known)) if terms else 0.0
+        known = {t for t in terms if self.lexical.known(t)}
+        if best >= 0:
+            known |= self._paraphrased(query, rows[best], features[best].similarity)
+        corpus_coverage = self.lexical.coverage(terms, known) if terms else 0.0
         fused = ranked.fused
         margin = float(fused[0] - fused[1]) if fused.size > 1 else float(fused[0]) if fused.size else 0.0
         chosen = self.data.candidates[rows[best]] if best >= 0 else None
@@ -289,6 +308,21 @@ class KnowledgeBase:
             rankings_agree=float(query.rankings_agree),
         )
         return Selection(chosen, signals)
+
+    def _paraphrased(self, query: _Query, row: int, similarity: float) -> set[str]:
+        """The question's words the corpus lacks but the chosen span says in other words: leaving
+        such a word out of the question lowers the span's similarity by more than
+        PARAPHRASE_GAIN ("is the office shut on bank holidays" against "The office closes on
+        public holidays"). A word the span says nothing about ("which brand of kettle should I
+        buy" against a span on kitchen cleaning) leaves the similarity as it is or raises it."""
+        if not query.without:
+            return set()
+        span = self.data.candidate_vectors[row][None, :]
+        if self._clause_owner.size:
+            span = np.vstack([span, self.data.clause_vectors[self._clause_owner == row]])
+        sims = (span @ np.stack(list(query.without.values())).T).max(axis=0)
+        drops = {t: similarity - float(sim) for t, sim in zip(query.without, sims, strict=True)}
+        return {t for t, drop in drops.items() if drop > PARAPHRASE_GAIN}
 
     def _author(self, query: _Query, topic: Selection) -> Selection:
         """The answer to "who wrote <topic>?": the author's name where the best-matching
@@ -319,7 +353,7 @@ class KnowledgeBase:
         started = time.perf_counter()
         topic = author_topic(question)
         # "who wrote?" names no article: an empty topic gets the no-content-words answer.
-        query = self._rank(question if topic is None else topic)
+        query = self._rank(question if topic is None else topic, ablations=True)
         ranked, terms = query.ranked, query.terms
         selection = self.select(query)
         if topic is not None:

@@ -186,6 +186,22 @@ class Analyzer:
                     break
         return self._stem(words)
 
+    def without(self, question: str, term: str) -> str | None:
+        """The question with the words that stem to `term` left out, everything else as typed;
+        None when no word does (a term that only stands for a spelled-out name)."""
+        dropped = False
+
+        def drop(match: re.Match[str]) -> str:
+            nonlocal dropped
+            lower = fold_accents(match.group(0).lower())
+            if lower in STOPWORDS or str(self.stemmer.stemWord(lower)) != term:
+                return match.group(0)
+            dropped = True
+            return ""
+
+        kept = _WORD.sub(drop, question)
+        return " ".join(kept.split()) if dropped else None
+
     def compared(self, question: str) -> tuple[set[str], set[str]] | None:
         """The terms of the two things a comparison sets side by side ("CRO vs COO",
         "difference between X and Y"), or None for any other question."""

@@ -190,3 +190,12 @@ def test_integral_json_number_is_an_integer_top_k(client) -> None:  # type: igno
     # JSON Schema counts 2.0 as an integer; the schema-driven tests send such numbers.
     body = client.post("/ask", json={"question": "CSO vs CRO performance metrics", "top_k": 2.0}).json()
     assert len(body["citations"]) == 2
+
+
+def test_question_words_the_corpus_lacks_count_as_known_only_where_the_answer_says_them(kb) -> None:  # type: ignore[no-untyped-def]
+    """The corpus has neither "handles" nor "day", but the chosen span says both in other words
+    ("the COO manages the daily operations"); it says nothing about pensions."""
+    paraphrased = kb.select(kb._rank("who handles the firm's day-to-day running", ablations=True)).signals
+    absent = kb.select(kb._rank("what pension plan does the COO get", ablations=True)).signals
+    assert paraphrased.corpus_coverage == 1.0
+    assert absent.corpus_coverage < 0.7

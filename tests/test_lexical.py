@@ -110,3 +110,13 @@ def test_html_entities_left_in_a_page_are_read_as_text() -> None:
     analyzer = Analyzer.from_texts(["It earns AUD&nbsp;6.4 billion for Smith &amp; Sons."])
     assert analyzer.doc_terms("AUD&nbsp;6.4 billion") == analyzer.doc_terms("AUD 6.4 billion")
     assert "nbsp" not in analyzer.vocabulary and "amp" not in analyzer.vocabulary
+
+
+def test_without_leaves_out_the_words_of_one_term_and_keeps_the_rest_as_typed() -> None:
+    analyzer = Analyzer.from_texts(["The office closes on public holidays."])
+    question = "Is the office shut on bank holidays?"
+    assert analyzer.without(question, "bank") == "Is the office shut on holidays?"
+    # Every form that stems to the term goes; stopwords are never a term.
+    assert analyzer.without("Banks and banking: which bank?", "bank") == "and : which ?"
+    assert analyzer.without("Is the office open?", "the") is None
+    assert analyzer.without("Is the office open?", "pension") is None
