@@ -178,8 +178,8 @@ def _write_files(data: IndexData, folder: Path) -> None:
     }
     (folder / "candidates.json").write_text(json.dumps(candidates), encoding="utf-8")
     (folder / "text_hashes.json").write_text(json.dumps(data.text_hashes), encoding="utf-8")
-    all_vectors = (data.passage_vectors, data.context_vectors, data.candidate_vectors, data.clause_vectors)
-    for name, vectors in zip(VECTOR_FILES, all_vectors, strict=True):
+    parts = (data.passage_vectors, data.context_vectors, data.candidate_vectors, data.clause_vectors)
+    for name, vectors in zip(VECTOR_FILES, parts, strict=True):
         faiss.write_index(_flat_index(vectors), str(folder / name))
 
 
