@@ -12,6 +12,8 @@ import resource
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -19,14 +21,14 @@ import numpy as np
 from eval.dataset import DEFAULT_DATASET, load_dataset
 from indexer.build import build_index
 from indexer.embedding import SentenceTransformerEmbedder
-from service.engine import KnowledgeBase
+from service.qa.pipeline import QAPipeline
 
 
 def _pct(values: list[float], pct: float) -> float:
     return float(np.percentile(values, pct))
 
 
-def _timed(fn, repeat: int) -> list[float]:  # type: ignore[no-untyped-def]
+def _timed(fn: Callable[[], object], repeat: int) -> list[float]:
     out = []
     for _ in range(repeat):
         started = time.perf_counter()
@@ -56,12 +58,12 @@ def main() -> None:
             f"{counts['chunks']} passages, {counts['candidates']} spans)"
         )
         started = time.perf_counter()
-        kb = KnowledgeBase.load(out, embedder)
+        kb = QAPipeline.load(out, embedder)
         print(f"knowledge base load        {time.perf_counter() - started:8.2f} s")
         questions = [q.question for q in load_dataset(DEFAULT_DATASET)]
         kb.ask(questions[0], 5)  # warm-up
-        ask_ms = [t for q in questions for t in _timed(lambda q=q: kb.ask(q, 5), args.repeat)]
-        search_ms = [t for q in questions for t in _timed(lambda q=q: kb.search(q[:12], 8), args.repeat)]
+        ask_ms = [t for q in questions for t in _timed(partial(kb.ask, q, 5), args.repeat)]
+        search_ms = [t for q in questions for t in _timed(partial(kb.search, q[:12], 8), args.repeat)]
     for name, values in (("ask", ask_ms), ("search (12-char prefix)", search_ms)):
         print(
             f"{name:<26} p50 {statistics.median(values):6.1f} ms  p95 {_pct(values, 95):6.1f} ms  "

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import httpx
 
-from service.api_models import AskResponse
+from service.api.models import AskResponse
 
 
 def http_asker(base_url: str, top_k: int = 5, timeout: float = 30.0) -> Callable[[str], AskResponse]:

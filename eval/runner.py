@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import statistics
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -22,8 +23,8 @@ from eval.measures import (
     recall_at,
 )
 from indexer.text import word_count
-from service.abstention import AbstentionModel, Signals, fit_logistic, pick_threshold
-from service.api_models import AskResponse
+from service.api.models import AskResponse, ask_response, elapsed_ms
+from service.qa.pipeline import QAPipeline
 
 Asker = Callable[[str], AskResponse]
 
@@ -53,9 +54,23 @@ class Report:
     latency_p95_ms: float
     by_kind: dict[str, float] = field(default_factory=dict)
     failures: list[dict[str, Any]] = field(default_factory=list)
+    # The weights, depths and threshold that produced these figures (in-process runs only).
+    tuning: dict[str, Any] | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, ensure_ascii=False)
+
+    def below(
+        self, *, min_accuracy: float, min_recall5: float, min_abstention: float, max_false_abstentions: float
+    ) -> list[str]:
+        """The measures on the wrong side of their thresholds."""
+        checks = (
+            ("answer accuracy", self.answer_accuracy < min_accuracy),
+            ("recall@5", self.recall_at_5 < min_recall5),
+            ("abstention accuracy", self.abstention_accuracy < min_abstention),
+            ("false abstentions", self.false_abstentions > max_false_abstentions),
+        )
+        return [name for name, bad in checks if bad]
 
     def table(self) -> str:
         rows = [
@@ -72,8 +87,20 @@ class Report:
             ("latency p50 / p95 (ms)", f"{self.latency_p50_ms:.1f} / {self.latency_p95_ms:.1f}"),
         ]
         rows += [(f"  accuracy, kind={k}", f"{v:.3f}") for k, v in sorted(self.by_kind.items())]
+        if self.tuning is not None:
+            rows += [(f"tuning: {k}", json.dumps(v)) for k, v in self.tuning.items()]
         width = max(len(r[0]) for r in rows)
         return "\n".join(f"{name.ljust(width)}  {value}" for name, value in rows)
+
+
+def in_process_asker(pipeline: QAPipeline, top_k: int = 5) -> Asker:
+    """Ask the pipeline directly, timed and mapped the way the HTTP API does."""
+
+    def ask(question: str) -> AskResponse:
+        started = time.perf_counter()
+        return ask_response(pipeline.ask(question, top_k), elapsed_ms(started))
+
+    return ask
 
 
 def run(questions: Sequence[EvalQuestion], ask: Asker) -> list[Outcome]:
@@ -94,7 +121,7 @@ def _percentile(values: list[float], pct: float) -> float:
     return float(np.percentile(values, pct)) if values else 0.0
 
 
-def measure(outcomes: Sequence[Outcome]) -> Report:
+def measure(outcomes: Sequence[Outcome], tuning: dict[str, Any] | None = None) -> Report:
     answerable = [o for o in outcomes if o.question.answerable]
     unanswerable = [o for o in outcomes if not o.question.answerable]
     ranks = [o.rank for o in answerable]
@@ -133,19 +160,8 @@ def measure(outcomes: Sequence[Outcome]) -> Report:
         latency_p95_ms=_percentile(latencies, 95),
         by_kind={k: sum(v) / len(v) for k, v in kinds.items()},
         failures=failures,
+        tuning=tuning,
     )
-
-
-def fit_abstention(
-    signals: Sequence[Signals], answerable: Sequence[bool], max_false_abstention: float = 0.05
-) -> AbstentionModel:
-    """Fit the logistic confidence on (signals, answerable) pairs and choose its threshold."""
-    x = np.stack([s.vector() for s in signals])
-    y = np.asarray(answerable, dtype=np.float64)
-    weights = fit_logistic(x, y)
-    provisional = AbstentionModel(tuple(float(w) for w in weights))
-    conf = np.array([provisional.confidence(s) for s in signals])
-    return AbstentionModel(provisional.weights, pick_threshold(conf, y, max_false_abstention))
 
 
 def write_outputs(report: Report, out: Path) -> None:

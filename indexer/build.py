@@ -5,22 +5,24 @@ from __future__ import annotations
 
 import hashlib
 import html
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import bm25s
 import numpy as np
 
 from indexer import __version__
+from indexer.analysis import TermAnalyzer
 from indexer.chunking import Candidate, ChunkingParams, candidates_for, chunk_document, clauses
 from indexer.cleaning import clean_lines
 from indexer.corpus import read_corpus
-from indexer.embedding import Embedder
+from indexer.embedding import Embedder, ModelSignature
 from indexer.errors import CorpusError, IndexLoadError
 from indexer.models import Chunk, Document, UnitKind
 from indexer.store import IndexData, make_manifest, read_index, write_index
 from indexer.structure import parse_blocks, title_from_lines
+from indexer.texts import candidate_text, context_text, passage_text
 
 
 @dataclass(frozen=True)
@@ -28,52 +30,6 @@ class Prepared:
     documents: list[Document]
     chunks: list[Chunk]
     candidates: list[Candidate]
-
-
-def passage_text(chunk: Chunk, document: Document) -> str:
-    """What is embedded and BM25-indexed for a passage: title and context, then its own text."""
-    head = " > ".join(p for p in (document.title, chunk.context) if p)
-    return f"{head}\n{document.text[chunk.start : chunk.end]}"
-
-
-def context_text(chunk: Chunk, document: Document) -> str:
-    """What the question is compared with as the passage's place: its headings (or the title)."""
-    return chunk.context or document.title
-
-
-def candidate_text(candidate: Candidate, chunk: Chunk, docs: dict[str, Document]) -> str:
-    """What is embedded for an answer span. List items, table rows and FAQ answers mean little
-    without what introduces them, so they are embedded after their headings and lead-in line;
-    prose sentences stand alone, so sentences of one section stay distinguishable."""
-    text = docs[chunk.doc_id].text
-    span = text[candidate.start : candidate.end]
-    if candidate.lead_start >= 0:
-        lead = text[candidate.lead_start : candidate.lead_end]
-        row = candidate.first == candidate.last and chunk.units[candidate.first].kind is UnitKind.ROW
-        if row and (pairs := row_with_header(lead, span)) is not None:
-            # The header now sits in the pairs: the context keeps only the headings.
-            return f"{chunk.context.removesuffix(lead).rstrip(' >')} > {pairs}"
-        return f"{chunk.context} > {lead} {span}"
-    if chunk.kind == "faq" and chunk.context:
-        return f"{chunk.context}: {span}"
-    return span
-
-
-_CELL_SEPARATOR = re.compile(r"\s*\|\s*|\t+|\s{2,}")
-
-
-def row_with_header(header: str, row: str) -> str | None:
-    """A table row read against its header, "Plant: Pothos; Pet safe?: No", when both split into
-    the same cells (on pipes, tabs or runs of spaces): the model reads pairs better than a bare
-    row of values."""
-    names, cells = (_cells(line) for line in (header, row))
-    if len(names) < 2 or len(names) != len(cells):
-        return None
-    return "; ".join(f"{name}: {cell}" for name, cell in zip(names, cells, strict=True))
-
-
-def _cells(line: str) -> list[str]:
-    return [cell.strip() for cell in _CELL_SEPARATOR.split(line.strip().strip("|")) if cell.strip()]
 
 
 def prepare_document(
@@ -101,16 +57,15 @@ def prepare(corpus: Path, params: ChunkingParams) -> Prepared:
     return Prepared(documents, chunks, candidates)
 
 
-def embedding_texts(prepared: Prepared) -> list[str]:
-    """Every text the index embeds, in row order: passages, then contexts, then answer spans."""
+def embedding_texts(prepared: Prepared, clause_rows: list[tuple[int, int, int]]) -> list[str]:
+    """Every text the index embeds, in row order: passages, contexts, answer spans, clauses."""
     docs = {d.doc_id: d for d in prepared.documents}
     chunk_by_id = {c.chunk_id: c for c in prepared.chunks}
     passages = [passage_text(c, docs[c.doc_id]) for c in prepared.chunks]
     contexts = [context_text(c, docs[c.doc_id]) for c in prepared.chunks]
     spans = [candidate_text(c, chunk_by_id[c.chunk_id], docs) for c in prepared.candidates]
     clause_texts = [
-        docs[chunk_by_id[prepared.candidates[o].chunk_id].doc_id].text[s:e]
-        for o, s, e in clause_spans(prepared)
+        docs[chunk_by_id[prepared.candidates[o].chunk_id].doc_id].text[s:e] for o, s, e in clause_rows
     ]
     # The model reads text, not markup: "AUD&nbsp;6.4 billion" is embedded as "AUD 6.4 billion".
     return [html.unescape(t) for t in (*passages, *contexts, *spans, *clause_texts)]
@@ -135,6 +90,20 @@ def clause_spans(prepared: Prepared) -> list[tuple[int, int, int]]:
     return out
 
 
+def lexical_index(prepared: Prepared) -> tuple[TermAnalyzer, bm25s.BM25]:
+    """The term analysis of the corpus and BM25 over its passages (title, headings and text)."""
+    docs = {d.doc_id: d for d in prepared.documents}
+    analyzer = TermAnalyzer.from_texts([d.text for d in prepared.documents])
+    terms = [analyzer.doc_terms(passage_text(c, docs[c.doc_id])) for c in prepared.chunks]
+    bm25 = bm25s.BM25()
+    # bm25s cannot index an empty token list; a passage of stopwords only gets a term no query has.
+    bm25.index([t or [NO_TERMS] for t in terms], show_progress=False)
+    return analyzer, bm25
+
+
+NO_TERMS = "\u2205"
+
+
 def _text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -145,14 +114,19 @@ def reusable_vectors(previous: IndexData | None, embedder: Embedder) -> dict[str
     rules produced the texts then and now."""
     if previous is None:
         return {}
-    model = previous.manifest.get("model", {})
-    if (model.get("id"), model.get("dimension"), model.get("weights_sha256")) != (
-        embedder.model_id,
-        embedder.dimension,
-        embedder.weights_sha256,
-    ):
+    built_with = ModelSignature.from_json(previous.manifest.get("model"))
+    if built_with is None or built_with.mismatch(ModelSignature.of(embedder)) is not None:
         return {}
     return dict(zip(previous.text_hashes, previous.all_vectors, strict=True))
+
+
+@dataclass(frozen=True)
+class Embedded:
+    """The index's data, and how many of its distinct texts were embedded or reused."""
+
+    data: IndexData
+    embedded: int
+    reused: int
 
 
 def embed_prepared(
@@ -161,10 +135,10 @@ def embed_prepared(
     *,
     progress: bool = False,
     reuse: dict[str, np.ndarray] | None = None,
-) -> tuple[IndexData, int]:
-    """Vectors for every text, reusing known ones; returns the data and how many distinct texts
-    had to be embedded (the rest came from `reuse`)."""
-    texts = embedding_texts(prepared)
+) -> Embedded:
+    """Vectors for every text, reusing known ones by the hash of their text."""
+    clause_rows = clause_spans(prepared)
+    texts = embedding_texts(prepared, clause_rows)
     keys = [_text_key(t) for t in texts]
     reuse = reuse or {}
     missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in reuse}.items())
@@ -173,9 +147,9 @@ def embed_prepared(
     known = {**reuse, **{k: v for (k, _), v in zip(missing, fresh, strict=True)}}
     vectors = np.stack([known[k] for k in keys]) if keys else np.zeros((0, embedder.dimension), np.float32)
     n, m = len(prepared.chunks), len(prepared.candidates)
-    clause_rows = clause_spans(prepared)
     parts = [vectors[:n], vectors[n : 2 * n], vectors[2 * n : 2 * n + m], vectors[2 * n + m :]]
     passages, contexts, spans, clause_vectors = (np.ascontiguousarray(p, dtype=np.float32) for p in parts)
+    analyzer, bm25 = lexical_index(prepared)
     data = IndexData(
         prepared.documents,
         prepared.chunks,
@@ -183,11 +157,13 @@ def embed_prepared(
         passages,
         contexts,
         spans,
+        analyzer,
+        bm25,
         clause_owner=[o for o, _, _ in clause_rows],
         clause_vectors=clause_vectors,
         text_hashes=keys,
     )
-    return data, len(missing)
+    return Embedded(data, len(missing), len(set(keys) & reuse.keys()))
 
 
 def build_index(
@@ -204,18 +180,14 @@ def build_index(
     except IndexLoadError:
         previous = None
     prepared = prepare(corpus, params)
-    known = reusable_vectors(previous, embedder)
-    reusable = {_text_key(t) for t in embedding_texts(prepared)} & known.keys()
-    data, embedded = embed_prepared(prepared, embedder, progress=progress, reuse=known)
+    result = embed_prepared(prepared, embedder, progress=progress, reuse=reusable_vectors(previous, embedder))
     manifest = make_manifest(
-        data,
-        model_id=embedder.model_id,
-        weights_sha256=embedder.weights_sha256,
-        dimension=embedder.dimension,
+        result.data,
+        model=ModelSignature.of(embedder),
         params=params,
         corpus_path=str(corpus),
         kbqa_version=__version__,
     )
-    manifest["counts"] |= {"embedded": embedded, "reused": len(reusable)}
-    write_index(data, manifest, out)
+    manifest["counts"] |= {"embedded": result.embedded, "reused": result.reused}
+    write_index(result.data, manifest, out)
     return manifest

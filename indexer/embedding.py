@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -37,11 +38,54 @@ class Embedder(Protocol):
 
 
 def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+@dataclass(frozen=True)
+class ModelSignature:
+    """Which model made a set of vectors. Vectors are comparable only between equal signatures:
+    the index records it at build time, and both re-indexing (reusing vectors) and loading (a
+    service answering with another model) check it here."""
+
+    model_id: str
+    dimension: int
+    weights_sha256: str | None = None
+
+    @classmethod
+    def of(cls, embedder: Embedder) -> ModelSignature:
+        return cls(embedder.model_id, embedder.dimension, embedder.weights_sha256)
+
+    @classmethod
+    def from_json(cls, obj: object) -> ModelSignature | None:
+        """The signature a manifest records, or None when it records none that can be read."""
+        if not isinstance(obj, dict):
+            return None
+        try:
+            return cls(str(obj["id"]), int(obj["dimension"]), obj.get("weights_sha256"))
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def to_json(self) -> dict[str, object]:
+        return {"id": self.model_id, "weights_sha256": self.weights_sha256, "dimension": self.dimension}
+
+    def mismatch(self, loaded: ModelSignature) -> str | None:
+        """Why vectors of this signature cannot be used with the `loaded` model, or None."""
+        if self.dimension != loaded.dimension:
+            return (
+                f"index vectors have dimension {self.dimension}, model {loaded.model_id} gives "
+                f"{loaded.dimension}; rebuild the index with this model"
+            )
+        hashes_differ = (
+            self.weights_sha256 and loaded.weights_sha256 and self.weights_sha256 != loaded.weights_sha256
+        )
+        if self.model_id != loaded.model_id or hashes_differ:
+            return (
+                f"index was built with model {self.model_id} ({self.weights_sha256}), the service "
+                f"loaded {loaded.model_id} ({loaded.weights_sha256}); rebuild the index or configure "
+                "KBQA_MODEL"
+            )
+        return None
 
 
 def _bundled_model_path() -> Path:

@@ -1,4 +1,4 @@
-"""Typed errors of the indexing side; the CLI and the HTTP app translate them at the edge."""
+"""Typed errors of kbqa; the CLI and the HTTP app translate them at the edge."""
 
 
 class KbqaError(Exception):
@@ -14,4 +14,8 @@ class CorpusError(KbqaError):
 
 
 class IndexLoadError(KbqaError):
-    """The index directory is missing, corrupt, or built for another model/format."""
+    """The index directory is missing, corrupt, or built for another format."""
+
+
+class IndexMismatch(KbqaError):
+    """The index was built with another model or dimension than the one loaded."""

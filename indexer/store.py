@@ -1,7 +1,8 @@
-"""The on-disk index: FAISS files for vectors, JSON for everything else (never pickle), and a
-manifest that says what the index was built from and with. Writing goes to a temporary sibling
-folder that is renamed into place, so a crash never leaves a half-written index where the service
-loads it; loading checks every file against the manifest before anything is used."""
+"""The on-disk index: vectors as `.npy` matrices (memory-mapped at load), the BM25 index as bm25s
+saves it, the term analysis and everything else as JSON (never pickle), and a manifest that says
+what the index was built from and with. Writing goes to a temporary sibling folder that is renamed
+into place, so a crash never leaves a half-written index where the service loads it; loading
+checks every file against the manifest before anything is used."""
 
 from __future__ import annotations
 
@@ -15,18 +16,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import faiss
+import bm25s
 import numpy as np
 
+from indexer.analysis import TermAnalyzer
 from indexer.chunking import Candidate, ChunkingParams
-from indexer.embedding import sha256_file
+from indexer.embedding import ModelSignature, sha256_file
 from indexer.errors import IndexLoadError
 from indexer.models import Chunk, Document, Unit, UnitKind
 
-FORMAT_VERSION = 4
+# 5: vectors as .npy instead of FAISS files, BM25 and the term analysis saved with the index.
+FORMAT_VERSION = 5
 MANIFEST = "manifest.json"
-VECTOR_FILES = ("passages.faiss", "contexts.faiss", "candidates.faiss", "clauses.faiss")
-JSON_FILES = ("documents.json", "chunks.json", "candidates.json", "text_hashes.json")
+VECTOR_FILES = ("passages.npy", "contexts.npy", "candidates.npy", "clauses.npy")
+JSON_FILES = ("documents.json", "chunks.json", "candidates.json", "text_hashes.json", "analysis.json")
+BM25_DIR = "bm25"
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,8 @@ class IndexData:
     passage_vectors: np.ndarray
     context_vectors: np.ndarray
     candidate_vectors: np.ndarray
+    analyzer: TermAnalyzer
+    bm25: bm25s.BM25  # over the passages' terms, row-aligned with `chunks`
     manifest: dict[str, Any] = field(default_factory=dict)
     # Clauses of long single-sentence spans, embedded on their own: a long sentence's vector is
     # diluted, so a span also matches as well as its best clause. `clause_owner` maps each clause
@@ -67,9 +73,7 @@ def corpus_hash(documents: list[Document]) -> str:
 def make_manifest(
     data: IndexData,
     *,
-    model_id: str,
-    weights_sha256: str | None,
-    dimension: int,
+    model: ModelSignature,
     params: ChunkingParams,
     corpus_path: str,
     kbqa_version: str,
@@ -78,7 +82,7 @@ def make_manifest(
         "format_version": FORMAT_VERSION,
         "kbqa_version": kbqa_version,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "model": {"id": model_id, "weights_sha256": weights_sha256, "dimension": dimension},
+        "model": model.to_json(),
         "corpus": {"path": corpus_path, "sha256": corpus_hash(data.documents)},
         "chunking": {
             "max_words": params.max_words,
@@ -91,12 +95,6 @@ def make_manifest(
             "candidates": len(data.candidates),
         },
     }
-
-
-def _flat_index(vectors: np.ndarray) -> faiss.Index:
-    index = faiss.IndexFlatIP(vectors.shape[1])
-    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    return index
 
 
 def _chunk_to_json(chunk: Chunk) -> dict[str, Any]:
@@ -138,7 +136,7 @@ def write_index(data: IndexData, manifest: dict[str, Any], out: Path) -> None:
         _write_files(data, tmp)
         manifest = {
             **manifest,
-            "files": {name: sha256_file(tmp / name) for name in (*JSON_FILES, *VECTOR_FILES)},
+            "files": {name: sha256_file(tmp / name) for name in _checked_files(tmp)},
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         old = out.with_name(f"{out.name}.old-{os.getpid()}")
@@ -178,9 +176,17 @@ def _write_files(data: IndexData, folder: Path) -> None:
     }
     (folder / "candidates.json").write_text(json.dumps(candidates), encoding="utf-8")
     (folder / "text_hashes.json").write_text(json.dumps(data.text_hashes), encoding="utf-8")
+    (folder / "analysis.json").write_text(json.dumps(data.analyzer.to_json(), ensure_ascii=False), "utf-8")
     parts = (data.passage_vectors, data.context_vectors, data.candidate_vectors, data.clause_vectors)
     for name, vectors in zip(VECTOR_FILES, parts, strict=True):
-        faiss.write_index(_flat_index(vectors), str(folder / name))
+        np.save(folder / name, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
+    data.bm25.save(str(folder / BM25_DIR), show_progress=False)
+
+
+def _checked_files(folder: Path) -> list[str]:
+    """Every file the manifest vouches for, as paths relative to the index folder."""
+    bm25_files = sorted(p.relative_to(folder).as_posix() for p in (folder / BM25_DIR).iterdir())
+    return [*JSON_FILES, *VECTOR_FILES, *bm25_files]
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
@@ -201,56 +207,78 @@ def read_manifest(folder: Path) -> dict[str, Any]:
 
 def read_index(folder: Path) -> IndexData:
     manifest = read_manifest(folder)
-    files = manifest.get("files", {})
-    for name in (*JSON_FILES, *VECTOR_FILES):
+    files = manifest.get("files")
+    if not isinstance(files, dict) or not all(name in files for name in (*JSON_FILES, *VECTOR_FILES)):
+        raise IndexLoadError(
+            f"index at {folder} is incomplete: its manifest lists no checksums for its files"
+        )
+    for name, digest in files.items():
         path = folder / name
         if not path.is_file():
             raise IndexLoadError(f"index at {folder} is incomplete: {name} is missing")
-        if files.get(name) != sha256_file(path):
+        if digest != sha256_file(path):
             raise IndexLoadError(f"index at {folder} is corrupt: {name} does not match its manifest hash")
     try:
-        documents = [
-            Document(d["doc_id"], d["path"], d["title"], d["text"], d["sha256"], dict(d.get("meta", {})))
-            for d in json.loads((folder / "documents.json").read_text(encoding="utf-8"))
-        ]
-        chunks = [
-            _chunk_from_json(c) for c in json.loads((folder / "chunks.json").read_text(encoding="utf-8"))
-        ]
-        cols = json.loads((folder / "candidates.json").read_text(encoding="utf-8"))
-        candidates = [
-            Candidate(*row)
-            for row in zip(
-                cols["chunk_id"],
-                cols["first"],
-                cols["last"],
-                cols["start"],
-                cols["end"],
-                cols["lead_start"],
-                cols["lead_end"],
-                strict=True,
-            )
-        ]
-        clause_owner = [int(x) for x in cols["clause_owner"]]
-        text_hashes = [str(h) for h in json.loads((folder / "text_hashes.json").read_text(encoding="utf-8"))]
-    except (KeyError, TypeError, ValueError) as exc:
+        documents, chunks, candidates, clause_owner, text_hashes, analyzer = _read_metadata(folder)
+        bm25 = bm25s.BM25.load(str(folder / BM25_DIR), mmap=True, show_progress=False)
+    except (KeyError, TypeError, ValueError, OSError) as exc:
         raise IndexLoadError(f"index metadata at {folder} is malformed: {exc}") from exc
     vectors = [_read_vectors(folder / name) for name in VECTOR_FILES]
-    dim = manifest["model"]["dimension"]
+    signature = ModelSignature.from_json(manifest.get("model"))
+    if signature is None:
+        raise IndexLoadError(f"index at {folder} does not say which model built it; rebuild it")
     expected_rows = (len(chunks), len(chunks), len(candidates), len(clause_owner))
     for name, matrix, rows in zip(VECTOR_FILES, vectors, expected_rows, strict=True):
-        if matrix.shape != (rows, dim):
-            raise IndexLoadError(f"{name} holds {matrix.shape}, the manifest says ({rows}, {dim})")
+        if matrix.shape != (rows, signature.dimension):
+            raise IndexLoadError(
+                f"{name} holds {matrix.shape}, the manifest says ({rows}, {signature.dimension})"
+            )
     if len(text_hashes) != (total := sum(len(m) for m in vectors)):
         raise IndexLoadError(f"text_hashes.json holds {len(text_hashes)} hashes for {total} vectors")
     passages, contexts, spans, clauses = vectors
     return IndexData(
-        documents, chunks, candidates, passages, contexts, spans, manifest, clause_owner, clauses, text_hashes
+        documents,
+        chunks,
+        candidates,
+        passages,
+        contexts,
+        spans,
+        analyzer,
+        bm25,
+        manifest,
+        clause_owner,
+        clauses,
+        text_hashes,
     )
 
 
+def _read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _read_metadata(
+    folder: Path,
+) -> tuple[list[Document], list[Chunk], list[Candidate], list[int], list[str], TermAnalyzer]:
+    documents = [
+        Document(d["doc_id"], d["path"], d["title"], d["text"], d["sha256"], dict(d.get("meta", {})))
+        for d in _read_json(folder / "documents.json")
+    ]
+    chunks = [_chunk_from_json(c) for c in _read_json(folder / "chunks.json")]
+    cols = _read_json(folder / "candidates.json")
+    fields = ("chunk_id", "first", "last", "start", "end", "lead_start", "lead_end")
+    candidates = [Candidate(*row) for row in zip(*(cols[f] for f in fields), strict=True)]
+    clause_owner = [int(x) for x in cols["clause_owner"]]
+    text_hashes = [str(h) for h in _read_json(folder / "text_hashes.json")]
+    analyzer = TermAnalyzer.from_json(_read_json(folder / "analysis.json"))
+    return documents, chunks, candidates, clause_owner, text_hashes, analyzer
+
+
 def _read_vectors(path: Path) -> np.ndarray:
+    """A matrix memory-mapped read-only: processes serving the same index share one copy."""
     try:
-        index = faiss.read_index(str(path))
-    except RuntimeError as exc:
-        raise IndexLoadError(f"{path} is not a readable FAISS index: {exc}") from exc
-    return index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, index.d), np.float32)
+        matrix = np.load(path, mmap_mode="r", allow_pickle=False)
+    except ValueError as exc:
+        raise IndexLoadError(f"{path} is not a readable vector matrix: {exc}") from exc
+    if matrix.ndim != 2 or matrix.dtype != np.float32:
+        raise IndexLoadError(f"{path} holds {matrix.dtype} of shape {matrix.shape}, not float32 rows")
+    return matrix

@@ -6,7 +6,13 @@ import html
 import re
 import unicodedata
 
-_TOKEN = re.compile(r"[^\W_]+")  # letters and digits of any script
+from bm25s.stopwords import STOPWORDS_EN
+
+# One notion of a word for all of kbqa: a run of letters and digits of any script. `tokens` (for
+# matching) splits at apostrophes after folding "CRO's" and "doesn't"; `WORD` (for rewriting a
+# question in place) keeps an inner apostrophe, so a contraction is one word to leave alone.
+_TOKEN = re.compile(r"[^\W_]+")
+WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 # "CROs", "KPIs": the plural of an all-capitals acronym is the acronym.
 _ACRONYM_PLURAL = re.compile(r"\b([A-Z]{2,})s\b")
 # "doesn't" -> "does not": left alone, the stem "doesn" would pass for a content word.
@@ -14,170 +20,22 @@ _NEGATION = re.compile(r"\b(?:can|won|shan|ain)'t\b|n't\b")
 _IRREGULAR_NEGATIONS = {"can't": "can not", "won't": "will not", "shan't": "shall not", "ain't": "is not"}
 
 # Words that carry no topic: used to find a question's content terms and to spot truncated lines.
-# "both" is not one: "can a company have both X and Y" asks about the two together. "many" and
-# "much" are: "how many" is an answer type, and "many historians" says nothing about towns.
-STOPWORDS: frozenset[str] = frozenset(
-    [
-        "a",
-        "about",
-        "above",
-        "after",
-        "again",
-        "against",
-        "all",
-        "also",
-        "am",
-        "an",
-        "and",
-        "any",
-        "are",
-        "as",
-        "at",
-        "be",
-        "because",
-        "been",
-        "before",
-        "being",
-        "below",
-        "between",
-        "but",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "doing",
-        "down",
-        "during",
-        "each",
-        "few",
-        "for",
-        "from",
-        "further",
-        "had",
-        "has",
-        "have",
-        "having",
-        "he",
-        "her",
-        "here",
-        "hers",
-        "him",
-        "his",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "itself",
-        "just",
-        "many",
-        "much",
-        "me",
-        "more",
-        "most",
-        "my",
-        "no",
-        "nor",
-        "not",
-        "now",
-        "of",
-        "off",
-        "on",
-        "once",
-        "only",
-        "or",
-        "other",
-        "our",
-        "ours",
-        "out",
-        "over",
-        "own",
-        "same",
-        "she",
-        "should",
-        "so",
-        "some",
-        "such",
-        "than",
-        "that",
-        "the",
-        "their",
-        "theirs",
-        "them",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "through",
-        "to",
-        "too",
-        "under",
-        "until",
-        "up",
-        "very",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "whether",
-        "which",
-        "while",
-        "who",
-        "whom",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-        "yours",
-        "s",
-        "t",
-        "d",
-        "ll",
-        "m",
-        "re",
-        "ve",
-        "y",
-        "vs",
-        "versus",
-        "wat",
-        "whats",
-        "what's",
-        # Contractions typed without the apostrophe ("dont", "isnt"): no topic either.
-        "aint",
-        "arent",
-        "cant",
-        "couldnt",
-        "didnt",
-        "doesnt",
-        "dont",
-        "hadnt",
-        "hasnt",
-        "havent",
-        "im",
-        "isnt",
-        "ive",
-        "shouldnt",
-        "thats",
-        "theres",
-        "theyre",
-        "wasnt",
-        "werent",
-        "wont",
-        "wouldnt",
-        "youre",
-    ]
-)
+# bm25s's English list covers articles, conjunctions and common prepositions; a question also
+# wraps its topic in pronouns, auxiliaries, question words and contractions (typed with or
+# without the apostrophe), which must not count as what it is about. "both" is not one: "can a
+# company have both X and Y" asks about the two together. "many" and "much" are: "how many" is an
+# answer type, and "many historians" says nothing about towns. "vs"/"versus" join the two things
+# compared; "wat" is how "what" gets typed.
+_QUESTION_STOPWORDS = """
+    about above after again against all also am any because been before being below between can
+    could did do does doing down during each few from further had has have having he her here hers
+    him his how i its itself just many me more most much my nor now off once only other our ours
+    out over own same she should so some than theirs them those through too under until up very
+    we were what when where whether which while who whom why would you your yours
+    aint arent cant couldnt didnt doesnt dont hadnt hasnt havent isnt im ive shouldnt thats theres
+    theyre wasnt werent wont wouldnt youre whats what's d ll m re s t ve y versus vs wat
+"""
+STOPWORDS: frozenset[str] = frozenset(STOPWORDS_EN) | frozenset(_QUESTION_STOPWORDS.split())
 
 FUNCTION_WORDS: frozenset[str] = frozenset(
     [

@@ -1,27 +1,28 @@
-"""The `kbqa` command: index, serve, ask, eval. Parses arguments, calls the library, formats the
-result; library errors become one-line messages and a non-zero exit here."""
+"""The service's commands: index, serve, ask (`kbqa/cli.py` adds the eval's). Parses arguments,
+calls the library, formats the result; library errors become one-line messages and a non-zero
+exit here."""
 
 from __future__ import annotations
 
-import sys
 import textwrap
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
 
-from indexer.errors import KbqaError
 from service.config import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Knowledge-base question answering.")
+# Options shared with the eval's commands.
 
 IndexOpt = Annotated[
     Path | None, typer.Option("--index", help="Index directory (default: KBQA_INDEX_DIR or ./index).")
 ]
 
 
-def _settings(**overrides: Any) -> Settings:
+def settings_from(**overrides: Any) -> Settings:
     values = {k: v for k, v in overrides.items() if v is not None}
     try:
         return Settings(**values)
@@ -43,7 +44,7 @@ def index(
     from indexer.chunking import ChunkingParams
     from indexer.embedding import SentenceTransformerEmbedder
 
-    cfg = _settings(corpus_dir=corpus, index_dir=out, model=model, chunk_max_words=max_words)
+    cfg = settings_from(corpus_dir=corpus, index_dir=out, model=model, chunk_max_words=max_words)
     embedder = SentenceTransformerEmbedder(cfg.model)
     manifest = build_index(
         cfg.corpus_dir, cfg.index_dir, embedder, ChunkingParams(max_words=cfg.chunk_max_words), progress=True
@@ -65,32 +66,33 @@ def serve(
     """Serve the HTTP API (docs at /docs)."""
     import uvicorn
 
-    from service.app import create_app
+    from service.api.app import create_app
 
-    cfg = _settings(index_dir=index)
+    cfg = settings_from(index_dir=index)
     uvicorn.run(create_app(cfg), host=host, port=port)
 
 
 @app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="The question.")],
-    top_k: Annotated[int, typer.Option(min=1, max=20, help="Passages to cite.")] = 3,
+    top_k: Annotated[int, typer.Option(min=1, help="Passages to cite (at most KBQA_MAX_TOP_K).")] = 3,
     index: IndexOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON response.")] = False,
 ) -> None:
     """Ask one question and print the answer with its sources."""
-    from service.api_models import AskRequest
-    from service.app import default_embedder, load_knowledge_base
+    from indexer.store import read_manifest
+    from service.api.app import default_embedder, load_pipeline
+    from service.api.models import ask_request_model, ask_response, elapsed_ms
 
+    cfg = settings_from(index_dir=index)
     try:
-        request = AskRequest(question=question, top_k=top_k)
+        request = ask_request_model(cfg.limits)(question=question, top_k=top_k)
     except ValidationError as exc:
         raise typer.BadParameter(exc.errors()[0]["msg"]) from exc
-    cfg = _settings(index_dir=index)
-    if len(question) > cfg.max_question_chars:
-        raise typer.BadParameter(f"question is longer than {cfg.max_question_chars} characters")
-    kb = load_knowledge_base(cfg, default_embedder(cfg))
-    response = kb.ask(request.question.strip(), request.top_k)
+    read_manifest(cfg.index_dir)  # a missing index is reported before the model loads
+    pipeline = load_pipeline(cfg, default_embedder(cfg))
+    started = time.perf_counter()
+    response = ask_response(pipeline.ask(request.question.strip(), request.top_k), elapsed_ms(started))
     if as_json:
         typer.echo(response.model_dump_json(indent=2))
         return
@@ -104,99 +106,3 @@ def ask(
         where = f"{c.title}" + (f" > {c.section}" if c.section else "")
         typer.echo(f"\n[{n}] {where}  ({c.doc_id}:{c.start}-{c.end}, score {c.score:.3f})")
         typer.echo(textwrap.indent(textwrap.fill(c.excerpt, 96), "    "))
-
-
-@app.command("eval")
-def evaluate(
-    dataset: Annotated[
-        Path | None, typer.Option(help="Questions (.jsonl); default: the bundled eval set.")
-    ] = None,
-    index: IndexOpt = None,
-    url: Annotated[
-        str | None, typer.Option(help="Evaluate a running service at this base URL instead.")
-    ] = None,
-    out: Annotated[Path, typer.Option(help="Where to write the JSON report.")] = Path(
-        "eval/results/latest.json"
-    ),
-    fit: Annotated[
-        Path | None, typer.Option(help="Fit the abstention model on this set and write it here.")
-    ] = None,
-    fit_also: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="DATASET:INDEX of another knowledge base to fit on too (repeatable), so the "
-            "abstention model is not fitted to one corpus."
-        ),
-    ] = None,
-    min_accuracy: Annotated[float, typer.Option(help="Fail below this answer accuracy.")] = 0.0,
-    min_recall5: Annotated[float, typer.Option(help="Fail below this recall@5.")] = 0.0,
-    min_abstention: Annotated[float, typer.Option(help="Fail below this abstention accuracy.")] = 0.0,
-    max_false_abstentions: Annotated[
-        float, typer.Option(help="Fail above this false-abstention rate.")
-    ] = 1.0,
-) -> None:
-    """Run the eval set and print/write the measures; exit 1 when below the given thresholds."""
-    from eval.dataset import DEFAULT_DATASET, load_dataset
-    from eval.runner import fit_abstention, measure, run, write_outputs
-    from service.abstention import AbstentionModel
-
-    questions = load_dataset(dataset or DEFAULT_DATASET)
-    if url:
-        from eval.http import http_asker
-
-        asker = http_asker(url)
-    else:
-        from service.app import default_embedder, load_knowledge_base
-
-        cfg = _settings(index_dir=index)
-        # Fitting must not depend on the current model file, which may predate a new signal.
-        placeholder = AbstentionModel.unfitted() if fit is not None else None
-        kb = load_knowledge_base(cfg, default_embedder(cfg), placeholder)
-        if fit is not None:
-            signals = [kb.ask_detailed(q.question, 5)[1].signals for q in questions]
-            labels = [q.answerable for q in questions]
-            for pair in fit_also or []:
-                extra_path, _, extra_index = pair.rpartition(":")
-                extra_kb = load_knowledge_base(
-                    _settings(index_dir=Path(extra_index)), kb.embedder, placeholder
-                )
-                extra = load_dataset(Path(extra_path))
-                signals += [extra_kb.ask_detailed(q.question, 5)[1].signals for q in extra]
-                labels += [q.answerable for q in extra]
-            model = fit_abstention(signals, labels)
-            fit.write_text(model.to_json() + "\n", encoding="utf-8")
-            kb.abstention = model
-            typer.echo(f"fitted abstention model written to {fit} (threshold {model.threshold:.3f})")
-        asker = lambda question: kb.ask(question, 5)  # noqa: E731
-    report = measure(run(questions, asker))
-    write_outputs(report, out)
-    typer.echo(report.table())
-    typer.echo(f"\nreport: {out}")
-    failed = [
-        name
-        for name, bad in (
-            ("answer accuracy", report.answer_accuracy < min_accuracy),
-            ("recall@5", report.recall_at_5 < min_recall5),
-            ("abstention accuracy", report.abstention_accuracy < min_abstention),
-            ("false abstentions", report.false_abstentions > max_false_abstentions),
-        )
-        if bad
-    ]
-    if failed:
-        typer.secho(f"below threshold: {', '.join(failed)}", fg="red", err=True)
-        raise typer.Exit(1)
-
-
-def main() -> None:
-    try:
-        app()
-    except KbqaError as exc:
-        typer.secho(f"error: {exc}", fg="red", err=True)
-        sys.exit(2)
-    except (ValueError, OSError) as exc:
-        typer.secho(f"error: {exc}", fg="red", err=True)
-        sys.exit(2)
-
-
-if __name__ == "__main__":
-    main()

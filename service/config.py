@@ -3,13 +3,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Self
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from indexer.chunking import DEFAULT_MAX_WORDS
+
+
+@dataclass(frozen=True)
+class QueryLimits:
+    """The one top_k and length policy: the request schemas state it, the routes enforce it."""
+
+    max_question_chars: int = 500
+    default_top_k: int = 5
+    max_top_k: int = 20
 
 
 class Settings(BaseSettings):
@@ -27,7 +37,7 @@ class Settings(BaseSettings):
     max_top_k: Annotated[int, Field(ge=1, le=50)] = 20
     search_depth: Annotated[int, Field(ge=5, le=1000)] = 50
     answer_passages: Annotated[int, Field(ge=1, le=20)] = 4
-    # Fitted abstention model (weights + threshold); None = the one shipped with kbqa.
+    # Fitted abstention model (weights + threshold); None = the one shipped with kbqa (service/qa/).
     abstention_model: Path | None = None
     # Origins allowed to call the API from a browser (the embeddable widget); [] = same origin only.
     cors_origins: list[str] = Field(default_factory=list)
@@ -46,3 +56,13 @@ class Settings(BaseSettings):
             if origin != "*" and not origin.startswith(("http://", "https://")):
                 raise ValueError(f"CORS origin {origin!r} must start with http:// or https://")
         return [o.rstrip("/") for o in value]
+
+    @model_validator(mode="after")
+    def _default_within_max(self) -> Self:
+        if self.default_top_k > self.max_top_k:
+            raise ValueError(f"default_top_k ({self.default_top_k}) exceeds max_top_k ({self.max_top_k})")
+        return self
+
+    @property
+    def limits(self) -> QueryLimits:
+        return QueryLimits(self.max_question_chars, self.default_top_k, self.max_top_k)

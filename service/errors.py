@@ -9,9 +9,5 @@ class DocumentNotFound(KbqaError):
         self.doc_id = doc_id
 
 
-class IndexMismatch(KbqaError):
-    """The index was built with another model or dimension than the one loaded."""
-
-
 class AbstentionModelError(KbqaError):
     """The abstention model file is missing, unreadable, or fitted for other signals."""

@@ -33,16 +33,16 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:  # ty
 
 @pytest.fixture(scope="session")
 def kb(index_dir: Path, embedder):  # type: ignore[no-untyped-def]
-    from service.engine import KnowledgeBase
+    from service.qa.pipeline import QAPipeline
 
-    return KnowledgeBase.load(index_dir, embedder)
+    return QAPipeline.load(index_dir, embedder)
 
 
 @pytest.fixture(scope="session")
 def client(index_dir: Path, embedder) -> Iterator:  # type: ignore[no-untyped-def]
     from fastapi.testclient import TestClient
 
-    from service.app import create_app
+    from service.api.app import create_app
     from service.config import Settings
 
     app = create_app(Settings(index_dir=index_dir), embedder_factory=lambda _: embedder)

@@ -1,14 +1,37 @@
+"""The abstention model: hand-computed confidences, the fit, the threshold rule, the model file."""
+
+import json
+import math
+from pathlib import Path
+
 import numpy as np
+import pytest
 
-from service.abstention import AbstentionModel, Signals, fit_logistic, pick_threshold
+from service.errors import AbstentionModelError
+from service.qa.abstention import SIGNAL_NAMES, AbstentionModel, Signals, fit, pick_threshold
+from service.qa.answer_types import type_mismatch
 
 
-def test_logistic_fit_separates_separable_data() -> None:
-    x = np.array([[0.1, 1.0], [0.2, 1.0], [0.8, 1.0], [0.9, 1.0]])
-    y = np.array([0.0, 0.0, 1.0, 1.0])
-    w = fit_logistic(x, y, l2=0.01)
-    p = 1 / (1 + np.exp(-(x @ w)))
-    assert (p[:2] < 0.5).all() and (p[2:] > 0.5).all()
+def _signals(similarity: float) -> Signals:
+    return Signals(similarity, 0.5, 0.5, 1.0, 0.1)
+
+
+def test_confidence_is_the_logistic_of_the_named_weights() -> None:
+    weights = dict.fromkeys(SIGNAL_NAMES, 0.0) | {"span_similarity": 2.0, "type_mismatch": -3.0}
+    model = AbstentionModel(weights, bias=-1.0)
+    # z = -1 + 2 * 0.5 - 3 * 1 = -3
+    assert model.confidence(Signals(0.5, 0.9, 0.9, 0.9, 0.9, type_mismatch=1.0)) == pytest.approx(
+        1 / (1 + math.exp(3))
+    )
+    assert AbstentionModel.unfitted().confidence(_signals(0.9)) == 0.5
+
+
+def test_the_fit_separates_answerable_from_unanswerable() -> None:
+    signals = [_signals(s) for s in (0.1, 0.15, 0.2, 0.7, 0.8, 0.9)]
+    model = fit(signals, [False, False, False, True, True, True])
+    assert model.weights["span_similarity"] > 0
+    confidence = [model.confidence(s) for s in signals]
+    assert max(confidence[:3]) < model.threshold <= min(confidence[3:])
 
 
 def test_threshold_allows_the_stated_false_abstention_rate() -> None:
@@ -19,18 +42,31 @@ def test_threshold_allows_the_stated_false_abstention_rate() -> None:
     assert pick_threshold(conf, answerable, 0.0) <= 0.2
 
 
-def test_confidence_is_a_probability() -> None:
-    model = AbstentionModel((1.0, 1.0, 1.0, 1.0, 1.0, -1.0, 0.5, -2.0))
-    c = model.confidence(Signals(0.5, 0.5, 0.5, 0.5, 0.1, 1.0, 1.0))
-    assert 0.0 < c < 1.0
+def test_the_model_file_round_trips_and_a_stale_one_is_refused(tmp_path: Path) -> None:
+    model = AbstentionModel(dict.fromkeys(SIGNAL_NAMES, 0.5), bias=-2.0, threshold=0.7)
+    path = tmp_path / "abstention.json"
+    path.write_text(model.to_json())
+    assert AbstentionModel.from_file(path) == model
+    stale = json.loads(path.read_text())
+    stale["weights"]["rarest_missing"] = 1.0
+    path.write_text(json.dumps(stale))
+    with pytest.raises(AbstentionModelError, match="refit"):
+        AbstentionModel.from_file(path)
+    path.write_text("not json")
+    with pytest.raises(AbstentionModelError, match="cannot read"):
+        AbstentionModel.from_file(path)
 
 
-def test_quantity_questions_need_a_quantity() -> None:
-    from service.abstention import type_mismatch
-
-    assert type_mismatch("how many people report to the VP?", "The VP manages the sales team.") == 1.0
-    assert type_mismatch("how many people report to the VP?", "Usually eight sales managers.") == 0.0
-    assert type_mismatch("when was the role created?", "It was created in 2009.") == 0.0
-    assert type_mismatch("who leads budgeting?", "The CFO leads budgeting.") == 0.0
-    assert type_mismatch("how much is the fee to upgrade?", "Upgrade to a 360-litre bin for a fee.") == 1.0
-    assert type_mismatch("how much is the fee to upgrade?", "The upgrade costs $40.") == 0.0
+@pytest.mark.parametrize(
+    ("question", "span", "mismatch"),
+    [
+        ("how many people report to the VP?", "The VP manages the sales team.", 1.0),
+        ("how many people report to the VP?", "Usually eight sales managers.", 0.0),
+        ("when was the role created?", "It was created in 2009.", 0.0),
+        ("who leads budgeting?", "The CFO leads budgeting.", 0.0),
+        ("how much is the fee to upgrade?", "Upgrade to a 360-litre bin for a fee.", 1.0),
+        ("how much is the fee to upgrade?", "The upgrade costs $40.", 0.0),
+    ],
+)
+def test_quantity_questions_need_a_quantity(question: str, span: str, mismatch: float) -> None:
+    assert type_mismatch(question, span) == mismatch

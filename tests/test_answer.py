@@ -1,12 +1,13 @@
 import numpy as np
 import pytest
 
-from service.answer import (
-    AnswerWeights,
-    SpanFeatures,
-    answer_type,
+from service.qa.answer_types import answer_type, is_fragment
+from service.qa.extension import leans_on_previous, needs_next_sentence
+from service.qa.features import (
+    DEFAULT_WEIGHTS,
+    FEATURE_NAMES,
+    FEATURES,
     best_index,
-    is_fragment,
     novelty,
     overflow,
     similarity_gated,
@@ -75,26 +76,25 @@ def test_answer_type() -> None:
     assert answer_type("which metric does the CFO watch", "The CFO watches cash flow.") == 0.5  # one thing
 
 
-def test_span_scores_are_the_weighted_sum() -> None:
-    f = SpanFeatures(1.0, 0.5, 0.5, 0.0, 1.0, 1.0, 0.0, 0.0, 2.0, 0.0, 0.5)
-    w = AnswerWeights()
-    expected = (
-        w.similarity
-        + 0.5 * w.passage
-        + 0.5 * w.coverage
-        + w.novelty
-        + w.lead
-        + 2.0 * w.overflow
-        + 0.5 * w.answer_type
-    )
-    assert span_scores([f], w)[0] == pytest.approx(expected)
+def test_span_scores_are_the_weighted_sum_by_name() -> None:
+    table = {name: np.zeros(2) for name in FEATURE_NAMES}
+    table["similarity"] = np.array([1.0, 0.2])
+    table["overflow"] = np.array([0.0, 2.0])
+    weights = {**DEFAULT_WEIGHTS, "similarity": 0.6, "overflow": -0.03}
+    assert span_scores(table, weights).tolist() == pytest.approx([0.6, 0.12 - 0.06])
+    # Read by name: the order the table happens to list features in does not matter.
+    reordered = dict(reversed(list(table.items())))
+    assert span_scores(reordered, weights).tolist() == pytest.approx([0.6, 0.06])
     assert best_index(np.array([0.1, 0.3, 0.3])) == 1
     assert best_index(np.array([])) == -1
 
 
-def test_sentences_that_lean_on_the_previous_one() -> None:
-    from service.answer import leans_on_previous
+def test_every_feature_has_a_weight_and_a_reason() -> None:
+    assert len(set(FEATURE_NAMES)) == len(FEATURES)
+    assert all(f.weight != 0.0 and f.why for f in FEATURES)
 
+
+def test_sentences_that_lean_on_the_previous_one() -> None:
     assert leans_on_previous("The COO, on the other hand, manages operations.")
     assert leans_on_previous("However, the CRO's authority can vary.")
     assert leans_on_previous("They also maintain accountability for sales performance.")
@@ -109,8 +109,6 @@ def test_list_items_written_as_sentences_are_not_fragments() -> None:
 
 
 def test_echoes_and_curt_sentences_need_the_next_sentence() -> None:
-    from service.answer import needs_next_sentence
-
     assert needs_next_sentence("The metrics of a CSO and CRO differ.", novelty=0.2, single_sentence=True)
     assert needs_next_sentence("Avoid white vinegar.", novelty=0.9, single_sentence=True)
     assert not needs_next_sentence("Low light", novelty=0.9, single_sentence=False)  # a list item

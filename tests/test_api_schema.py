@@ -8,7 +8,7 @@ from __future__ import annotations
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from service.app import create_app
+from service.api.app import create_app
 from service.config import Settings
 
 # Only the schema is read here: the lifespan (model and index loading) does not run for it.

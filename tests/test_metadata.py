@@ -1,4 +1,4 @@
-from service.metadata import author_name, author_topic, mentions
+from service.qa.metadata import author_name, author_topic, mentions
 
 
 def test_author_questions_yield_the_topic_they_ask_about() -> None:

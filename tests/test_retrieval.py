@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from service.retrieval import FusionWeights, candidate_rows, fuse, normalise_bm25
+from service.qa.retrieval import FusionWeights, candidate_rows, fuse, normalise_bm25
 
 
 def test_normalise_bm25() -> None:
@@ -25,9 +25,8 @@ def test_candidate_rows_union_skips_zero_bm25() -> None:
 
 def test_faiss_dense_ranking_matches_brute_force(kb) -> None:  # type: ignore[no-untyped-def]
     """Exact numpy search is the oracle for the FAISS index the service searches."""
-    vectors = kb.data.passage_vectors
+    vectors = np.asarray(kb.kb.data.passage_vectors)
     for question in ["who outranks the COO?", "CSO vs CRO performance metrics", "budget planning"]:
         q = kb.embedder.embed([question])[0]
-        _, faiss_rows = kb._passages.search(q[None, :], 10)
         oracle = np.argsort(-(vectors @ q), kind="stable")[:10]
-        assert faiss_rows[0].tolist() == oracle.tolist()
+        assert kb.retriever.dense_rows(q, 10).tolist() == oracle.tolist()

@@ -3,14 +3,14 @@
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from indexer.build import build_index
 from indexer.chunking import ChunkingParams
-from indexer.errors import IndexLoadError
+from indexer.errors import IndexLoadError, IndexMismatch
 from indexer.store import FORMAT_VERSION, read_index
-from service.engine import KnowledgeBase
-from service.errors import IndexMismatch
+from service.qa.pipeline import QAPipeline
 from tests.fakes import HashingEmbedder
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
@@ -52,11 +52,29 @@ def test_corrupt_file_is_detected(built: Path) -> None:
         read_index(built)
 
 
-def test_truncated_faiss_file_is_detected(built: Path) -> None:
-    path = built / "passages.faiss"
+@pytest.mark.parametrize("name", ["passages.npy", "bm25/params.index.json", "analysis.json"])
+def test_a_changed_or_missing_file_is_detected(built: Path, name: str) -> None:
+    path = built / name
     path.write_bytes(path.read_bytes()[:100])
-    with pytest.raises(IndexLoadError):
+    with pytest.raises(IndexLoadError, match="corrupt"):
         read_index(built)
+    path.unlink()
+    with pytest.raises(IndexLoadError, match="missing"):
+        read_index(built)
+
+
+def test_a_manifest_without_a_model_is_refused_not_a_crash(built: Path) -> None:
+    manifest = json.loads((built / "manifest.json").read_text())
+    del manifest["model"]
+    (built / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexLoadError, match="which model"):
+        read_index(built)
+
+
+def test_vectors_are_memory_mapped_read_only(built: Path) -> None:
+    data = read_index(built)
+    assert isinstance(data.passage_vectors, np.memmap)
+    assert not data.passage_vectors.flags.writeable
 
 
 def test_other_format_version_is_refused(built: Path) -> None:
@@ -69,9 +87,9 @@ def test_other_format_version_is_refused(built: Path) -> None:
 
 def test_other_model_or_dimension_is_refused(built: Path) -> None:
     with pytest.raises(IndexMismatch, match="dimension"):
-        KnowledgeBase.load(built, HashingEmbedder(dimension=32))
+        QAPipeline.load(built, HashingEmbedder(dimension=32))
     with pytest.raises(IndexMismatch, match="model"):
-        KnowledgeBase.load(built, HashingEmbedder(model_id="test/other"))
+        QAPipeline.load(built, HashingEmbedder(model_id="test/other"))
 
 
 class CountingEmbedder(HashingEmbedder):
@@ -122,7 +140,8 @@ def test_texts_embedded_by_other_rules_are_embedded_again(
     build_index(CORPUS, out, HashingEmbedder())
     rule = indexer.build.candidate_text
     monkeypatch.setattr(indexer.build, "candidate_text", lambda *args: "new rule: " + rule(*args))
-    texts = indexer.build.embedding_texts(indexer.build.prepare(CORPUS, ChunkingParams()))
+    prepared = indexer.build.prepare(CORPUS, ChunkingParams())
+    texts = indexer.build.embedding_texts(prepared, indexer.build.clause_spans(prepared))
     changed = {t for t in texts if t.startswith("new rule: ")}
 
     again = CountingEmbedder()

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from service.widget import STATIC_DIR
+from service.api.routes.widget import STATIC_DIR
 from tests.browser.conftest import Service
 
 WIDGET_SOURCE = (STATIC_DIR / "widget.js").read_text(encoding="utf-8")
@@ -104,7 +104,7 @@ def test_view_of_an_unknown_document_is_404(api: Any) -> None:
 def test_create_app_serves_the_widget(tmp_path: Any) -> None:
     from fastapi.testclient import TestClient
 
-    from service.app import create_app
+    from service.api.app import create_app
     from service.config import Settings
 
     # Routes only (no index needed): the app stays up without one.

@@ -1,62 +1,13 @@
-"""Answer selection: score every candidate span (sentence, window of adjacent sentences, short
-list) inside the best passages against the question and keep the best one. The score is linear
-in a few named features with hand-set weights: fitting them listwise on the eval set lengthened
-answers and did worse on the held-out knowledge base in eval/other_kb. Pure: takes features,
-returns scores."""
+"""What kind of thing a question asks for, and whether a span has it: a role for "who", a cause
+for "why", a condition for "when does", a quantity of the right kind for "how many / how much /
+when was", a contrast for "X vs Y", a list for "which X". Read from the question's wording with
+regular expressions; pure functions."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
-
-import numpy as np
 
 from indexer.text import STOPWORDS
-
-FREE_WORDS = 25
-
-
-@dataclass(frozen=True)
-class SpanFeatures:
-    similarity: float  # cosine(question, span as embedded: with its lead-in/FAQ question)
-    passage: float  # fused score of the passage the span sits in
-    coverage: float  # IDF-weighted share of question terms in span + headings, similarity-gated
-    own_coverage: float  # ... in the span (and its lead-in line) alone
-    novelty: float  # share of the span's terms the question does not already contain
-    lead: float  # 1 when the span starts its paragraph, or is a list item or table row (peers, no topic line)
-    whole_list: float  # 1 for a whole list or table
-    extra_units: float  # sentences beyond the first in a window
-    overflow: float  # tens of words beyond FREE_WORDS (0 for a single list item or table row)
-    faq_answer: float  # similarity of question and FAQ question, for a span that is that FAQ's whole answer
-    answer_type: float  # 1 when the span has what the question word asks for (a role for "who", ...)
-
-    def vector(self) -> np.ndarray:
-        return np.array(list(asdict(self).values()), dtype=np.float64)
-
-
-@dataclass(frozen=True)
-class AnswerWeights:
-    similarity: float = 0.6
-    passage: float = 0.3
-    coverage: float = 0.2
-    own_coverage: float = 0.1
-    novelty: float = 0.2
-    lead: float = 0.03
-    whole_list: float = 0.0
-    extra_units: float = 0.0
-    overflow: float = -0.03
-    faq_answer: float = 0.1
-    answer_type: float = 0.15
-
-    def vector(self) -> np.ndarray:
-        return np.array(list(asdict(self).values()), dtype=np.float64)
-
-
-def span_scores(features: list[SpanFeatures], weights: AnswerWeights) -> np.ndarray:
-    if not features:
-        return np.zeros(0)
-    return np.stack([f.vector() for f in features]) @ weights.vector()
-
 
 # The words the patterns below read a question's intent from. They are valid words whether or
 # not a knowledge base uses them, so typo repair leaves them alone ("cost" is no typo of "coast").
@@ -162,9 +113,14 @@ _COUNT_IN_SPAN = re.compile(_COUNT, re.IGNORECASE)
 _NUMBER_THEN_WORDS = re.compile(r"\d[\d,.]*\s+((?:[\w-]+\s+){0,3}[\w-]+)")
 
 
+# A crude stem: the first five letters match "species"/"specie", "managers"/"management" closely
+# enough to tell what a number counts, without a stemmer's view of rare words.
+COUNTED_PREFIX = 5
+
+
 def _counts(span: str, counted: str) -> bool:
     """Whether a number in the span is followed, within four words, by a word of `counted`."""
-    stems = [w.lower()[:5] for w in counted.split() if len(w) > 2 and w.lower() not in STOPWORDS]
+    stems = [w.lower()[:COUNTED_PREFIX] for w in counted.split() if len(w) > 2 and w.lower() not in STOPWORDS]
     return not stems or any(
         word.lower().startswith(stem)
         for m in _NUMBER_THEN_WORDS.finditer(span)
@@ -233,55 +189,8 @@ def is_fragment(span: str, statement: bool) -> bool:
     return not statement and not span.rstrip().endswith((".", "!"))
 
 
-# Openings that refer back: contrast markers and pronouns standing for something said before.
-_DEPENDENT = re.compile(
-    r"^(?:(?:this|these|they|it|such|their|its)\b|[^.,;]{0,60},\s*(?:on the other hand|however|in contrast|"
-    r"by contrast|instead|too|also)\b|(?:however|in contrast|by contrast|instead|similarly|likewise|"
-    r"on the other hand)\b)",
-    re.IGNORECASE,
-)
-
-
-def leans_on_previous(sentence: str) -> bool:
-    """True when a sentence only makes sense after the one before it."""
-    return _DEPENDENT.match(sentence) is not None
-
-
-ECHO_NOVELTY = 0.5
-MIN_ANSWER_WORDS = 5
-
-
-def needs_next_sentence(span: str, novelty: float, single_sentence: bool) -> bool:
-    """A span that mostly restates the question ("The metrics of a CSO and CRO differ.") or a
-    lone sentence too short to stand alone ("Avoid white vinegar.", "No.") is answered by the
-    sentence after it."""
-    return novelty < ECHO_NOVELTY or (single_sentence and len(span.split()) < MIN_ANSWER_WORDS)
-
-
-def novelty(span_terms: list[str], question_terms: set[str]) -> float:
-    """An answer must add something: "The metrics of a CSO and CRO differ" only echoes
-    "CSO vs CRO metrics". Share of the span's distinct content terms that are not in the
-    question: a word said three times ("Reports to the CEO ... Reports to the CRO") is one echo."""
-    distinct = set(span_terms)
-    if not distinct:
-        return 0.0
-    return sum(t not in question_terms for t in distinct) / len(distinct)
-
-
-# Below this similarity a span's shared words count only in proportion: "urgent problems can be
-# reported to the hotline" shares "report" with "expense report deadline" but is not about it.
-FULL_COVERAGE_SIMILARITY = 0.5
-
-
-def similarity_gated(coverage: float, similarity: float) -> float:
-    """Lexical coverage, counted only as far as the span is semantically about the question."""
-    return coverage * min(1.0, max(0.0, similarity) / FULL_COVERAGE_SIMILARITY)
-
-
-def overflow(words: int) -> float:
-    return max(0, words - FREE_WORDS) / 10
-
-
-def best_index(scores: np.ndarray) -> int:
-    """Ties go to the earlier (better-ranked, shorter) span."""
-    return int(np.argmax(scores)) if scores.size else -1
+def type_mismatch(question: str, span: str) -> float:
+    """A "how many / how much / when was" question is not answered by a span without that kind
+    of quantity ("what does it cost" wants money). A number of something else than was asked
+    for still counts here: "eight sales managers" may well answer "how many people"."""
+    return float(quantity_fit(question, span) == 0.0)

@@ -5,6 +5,10 @@ document's text names them, so the answer stays a verbatim, citable span. Pure f
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+
+from indexer.chunking import Candidate
+from indexer.models import Chunk, Document
 
 # "who wrote / authored / is the author of ...", "author of ...", "whose article ..."
 _ASKS_AUTHOR = re.compile(
@@ -48,3 +52,16 @@ def mentions(text: str, name: str) -> list[tuple[int, int]]:
     """Character spans where the text names `name` (whole words)."""
     pattern = re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, name.split())) + r"(?!\w)")
     return [(m.start(), m.end()) for m in pattern.finditer(text)]
+
+
+def author_span(doc: Document, chunks: Sequence[Chunk]) -> Candidate | None:
+    """Where the document's text names its author, as a candidate of the chunk holding it (the
+    unit it starts in); None when the author is unknown or never named in the text."""
+    name = author_name(doc.text, doc.meta.get("author"))
+    for start, end in mentions(doc.text, name) if name else []:
+        for chunk in chunks:
+            if chunk.doc_id == doc.doc_id and chunk.start <= start and end <= chunk.end:
+                last = len(chunk.units) - 1
+                unit = next(i for i, u in enumerate(chunk.units) if start < u.end or i == last)
+                return Candidate(chunk.chunk_id, unit, unit, start, end)
+    return None

@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 
-from service.deps import KnowledgeBaseDep
+from service.api.deps import PipelineDep
+from service.api.errors import unprocessable
 from service.errors import DocumentNotFound
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
+STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
 JS_MEDIA_TYPE = "text/javascript; charset=utf-8"
 CITED_ID = "kb-cited"
 
@@ -66,21 +66,18 @@ def widget_js(request: Request) -> Response:
     return Response(content=data, media_type=JS_MEDIA_TYPE, headers=headers)
 
 
-def _invalid(field: str, msg: str) -> RequestValidationError:
-    # Same shape as every other 422 of the API: {"detail": [{"loc", "msg", "type"}]}.
-    return RequestValidationError([{"loc": ("query", field), "msg": msg, "type": "value_error"}])
-
-
 def _check_range(start: int | None, end: int | None, length: int) -> tuple[int, int] | None:
     if start is None and end is None:
         return None
     if start is None or end is None:
         missing = "start" if start is None else "end"
-        raise _invalid(missing, "start and end must be given together")
+        raise unprocessable(("query", missing), "start and end must be given together")
     if start > end:
-        raise _invalid("start", f"start ({start}) must not be greater than end ({end})")
+        raise unprocessable(("query", "start"), f"start ({start}) must not be greater than end ({end})")
     if end > length:
-        raise _invalid("end", f"end ({end}) is beyond the end of the document ({length} characters)")
+        raise unprocessable(
+            ("query", "end"), f"end ({end}) is beyond the end of the document ({length} characters)"
+        )
     return start, end
 
 
@@ -92,7 +89,7 @@ def _check_range(start: int | None, end: int | None, length: int) -> tuple[int, 
 )
 def document_view(
     doc_id: str,
-    kb: KnowledgeBaseDep,
+    pipeline: PipelineDep,
     start: Annotated[int | None, Query(ge=0, description="First character of the cited range.")] = None,
     end: Annotated[
         int | None,
@@ -104,7 +101,7 @@ def document_view(
 ) -> HTMLResponse:
     """The article as text, the range [start, end) highlighted and scrolled into view."""
     try:
-        doc = kb.document(doc_id)
+        doc = pipeline.kb.document(doc_id)
     except DocumentNotFound as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
     text: str = doc.text

@@ -1,0 +1,95 @@
+"""The `kbqa eval` command: run a question set in process (or against a running service), print
+and write the measures, optionally fit the abstention model first. Registered on the `kbqa`
+command by `kbqa/cli.py`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from eval.dataset import DEFAULT_DATASET, EvalQuestion, load_dataset
+from eval.runner import Asker, in_process_asker, measure, run, write_outputs
+from service.api.app import default_embedder, load_pipeline
+from service.cli import IndexOpt, settings_from
+from service.qa.abstention import AbstentionModel, Signals, fit
+from service.qa.pipeline import QAPipeline
+
+
+def evaluate(
+    dataset: Annotated[
+        Path | None, typer.Option(help="Questions (.jsonl); default: the bundled eval set.")
+    ] = None,
+    index: IndexOpt = None,
+    url: Annotated[
+        str | None, typer.Option(help="Evaluate a running service at this base URL instead.")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Where to write the JSON report.")] = Path(
+        "eval/results/latest.json"
+    ),
+    fit_to: Annotated[
+        Path | None, typer.Option("--fit", help="Fit the abstention model on this set and write it here.")
+    ] = None,
+    fit_also: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="DATASET:INDEX of another knowledge base to fit on too (repeatable), so the "
+            "abstention model is not fitted to one corpus."
+        ),
+    ] = None,
+    min_accuracy: Annotated[float, typer.Option(help="Fail below this answer accuracy.")] = 0.0,
+    min_recall5: Annotated[float, typer.Option(help="Fail below this recall@5.")] = 0.0,
+    min_abstention: Annotated[float, typer.Option(help="Fail below this abstention accuracy.")] = 0.0,
+    max_false_abstentions: Annotated[
+        float, typer.Option(help="Fail above this false-abstention rate.")
+    ] = 1.0,
+) -> None:
+    """Run the eval set and print/write the measures; exit 1 when below the given thresholds."""
+    questions = load_dataset(dataset or DEFAULT_DATASET)
+    asker: Asker
+    tuning: dict[str, object] | None = None
+    if url:
+        from eval.http import http_asker
+
+        asker = http_asker(url)
+    else:
+        cfg = settings_from(index_dir=index)
+        # Fitting must not depend on the current model file, which may predate a new signal.
+        placeholder = AbstentionModel.unfitted() if fit_to is not None else None
+        pipeline = load_pipeline(cfg, default_embedder(cfg), placeholder)
+        if fit_to is not None:
+            pipeline.abstention = _fit(pipeline, questions, fit_also or [], fit_to)
+        asker = in_process_asker(pipeline)
+        tuning = {**pipeline.tuning.to_json(), "abstention_threshold": pipeline.abstention.threshold}
+    report = measure(run(questions, asker), tuning)
+    write_outputs(report, out)
+    typer.echo(report.table())
+    typer.echo(f"\nreport: {out}")
+    failed = report.below(
+        min_accuracy=min_accuracy,
+        min_recall5=min_recall5,
+        min_abstention=min_abstention,
+        max_false_abstentions=max_false_abstentions,
+    )
+    if failed:
+        typer.secho(f"below threshold: {', '.join(failed)}", fg="red", err=True)
+        raise typer.Exit(1)
+
+
+def _fit(pipeline: QAPipeline, questions: list[EvalQuestion], also: list[str], out: Path) -> AbstentionModel:
+    """Fit on this knowledge base's questions and each DATASET:INDEX of `also`; write the model."""
+    signals: list[Signals] = [pipeline.ask(q.question, 5).selection.signals for q in questions]
+    labels = [q.answerable for q in questions]
+    for pair in also:
+        extra_path, _, extra_index = pair.rpartition(":")
+        extra = load_pipeline(
+            settings_from(index_dir=Path(extra_index)), pipeline.embedder, pipeline.abstention
+        )
+        extra_questions = load_dataset(Path(extra_path))
+        signals += [extra.ask(q.question, 5).selection.signals for q in extra_questions]
+        labels += [q.answerable for q in extra_questions]
+    model = fit(signals, labels)
+    out.write_text(model.to_json() + "\n", encoding="utf-8")
+    typer.echo(f"fitted abstention model written to {out} (threshold {model.threshold:.3f})")
+    return model

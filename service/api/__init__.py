@@ -1,0 +1,1 @@
+"""The HTTP edge: the app, its routes, its request and response models."""

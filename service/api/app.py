@@ -1,0 +1,88 @@
+"""The HTTP app. `create_app(settings)` builds it; its lifespan loads the model and the index once.
+Routes only parse, call the query pipeline and format; domain errors become HTTP errors in
+`errors.py`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from indexer import __version__
+from indexer.embedding import Embedder, SentenceTransformerEmbedder
+from indexer.errors import KbqaError
+from indexer.store import read_index
+from service.api.deps import AppState
+from service.api.errors import install_error_handlers
+from service.api.models import ErrorResponse
+from service.api.routes import ask, documents, health, search, widget
+from service.config import Settings
+from service.qa.abstention import DEFAULT_MODEL_PATH, AbstentionModel
+from service.qa.pipeline import QAPipeline
+from service.qa.tuning import Tuning
+
+log = logging.getLogger("kbqa")
+
+EmbedderFactory = Callable[[Settings], Embedder]
+
+
+def default_embedder(settings: Settings) -> Embedder:
+    return SentenceTransformerEmbedder(settings.model)
+
+
+def load_pipeline(
+    settings: Settings, embedder: Embedder, abstention: AbstentionModel | None = None
+) -> QAPipeline:
+    """The index with its abstention model: `abstention` when given (fitting a new one), else
+    the configured file."""
+    tuning = Tuning(search_depth=settings.search_depth, answer_passages=settings.answer_passages)
+    model = abstention or AbstentionModel.from_file(settings.abstention_model or DEFAULT_MODEL_PATH)
+    pipeline = QAPipeline(read_index(settings.index_dir), embedder, model, tuning)
+    embedder.embed(["warm-up"])  # the first call pays one-off costs; keep them out of the first request
+    return pipeline
+
+
+def create_app(
+    settings: Settings | None = None, *, embedder_factory: EmbedderFactory = default_embedder
+) -> FastAPI:
+    settings = settings or Settings()
+    state = AppState(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        try:
+            state.pipeline = load_pipeline(settings, embedder_factory(settings))
+        except KbqaError as exc:
+            state.load_error = str(exc)
+            log.error("index not loaded: %s", exc)
+        yield
+        state.pipeline = None
+
+    app = FastAPI(
+        title="kbqa",
+        version=__version__,
+        summary="Answers questions from a knowledge base with verbatim, cited excerpts.",
+        lifespan=lifespan,
+        responses={422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}},
+    )
+    app.state.kbqa = state
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type"],
+        )
+    install_error_handlers(app)
+    for router in (
+        ask.router(settings.limits),
+        search.router(settings.limits),
+        documents.router,
+        health.router,
+        widget.router,
+    ):
+        app.include_router(router)
+    return app

@@ -1,0 +1,1 @@
+"""One router per concern: answers (`ask`, `search`), `documents`, `health`, `widget`."""

@@ -1,0 +1,37 @@
+"""GET /search: ranked passages for search-as-you-type. No `from __future__ import annotations`:
+the query limits come from the settings at start."""
+
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from service.api.deps import PipelineDep
+from service.api.errors import unprocessable
+from service.api.models import NOT_BLANK, SearchResponse, citation, elapsed_ms, has_text, too_long
+from service.config import QueryLimits
+
+
+def router(limits: QueryLimits) -> APIRouter:
+    api = APIRouter(tags=["answers"])
+    max_chars, max_k = limits.max_question_chars, limits.max_top_k
+    text_schema = {"pattern": NOT_BLANK, "maxLength": max_chars}
+
+    @api.get("/search", response_model=SearchResponse)
+    def search(
+        pipeline: PipelineDep,
+        q: Annotated[str, Query(min_length=1, description="Search text.", json_schema_extra=text_schema)],
+        k: Annotated[int, Query(ge=1, le=max_k, description=f"Results (1-{max_k}).")] = limits.default_top_k,
+    ) -> SearchResponse:
+        """Ranked passages for search-as-you-type."""
+        if not has_text(q):
+            raise unprocessable(("query", "q"), "q must not be empty or whitespace")
+        if (message := too_long(q, max_chars, "q")) is not None:
+            raise unprocessable(("query", "q"), message)
+        started = time.perf_counter()
+        passages = pipeline.search(q.strip(), k)
+        return SearchResponse(
+            query=q.strip(), results=[citation(p) for p in passages], took_ms=elapsed_ms(started)
+        )
+
+    return api

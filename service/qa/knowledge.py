@@ -1,0 +1,87 @@
+"""The loaded index as the query path reads it: documents by id, passages, answer candidates
+grouped by passage, their verbatim texts and their terms (computed once at load, not per query)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from indexer.chunking import Candidate
+from indexer.embedding import ModelSignature
+from indexer.errors import IndexMismatch
+from indexer.models import Chunk, Document, UnitKind
+from indexer.store import IndexData
+from service.errors import DocumentNotFound
+from service.qa.query import QueryAnalyzer
+
+
+class KnowledgeBase:
+    def __init__(self, data: IndexData) -> None:
+        self.data = data
+        self.analyzer = QueryAnalyzer(data.analyzer)
+        self.documents = {d.doc_id: d for d in data.documents}
+        self.chunks = data.chunks
+        self.candidates = data.candidates
+        self._by_chunk: dict[int, list[int]] = defaultdict(list)
+        for row, cand in enumerate(data.candidates):
+            self._by_chunk[cand.chunk_id].append(row)
+        terms = data.analyzer
+        self.context_terms = [set(terms.doc_terms(c.context)) for c in self.chunks]
+        # Terms of each answer span, and of the span with its lead-in line.
+        self.span_terms = [terms.doc_terms(self.span_text(c)) for c in self.candidates]
+        self.span_and_lead_terms = [
+            set(own) | set(terms.doc_terms(self.lead_text(c)))
+            for own, c in zip(self.span_terms, self.candidates, strict=True)
+        ]
+
+    @property
+    def manifest(self) -> dict[str, object]:
+        return self.data.manifest
+
+    def check_model(self, loaded: ModelSignature) -> None:
+        """Raise IndexMismatch unless the index's vectors came from the `loaded` model."""
+        built_with = ModelSignature.from_json(self.manifest.get("model"))
+        reason = (
+            "the index does not say which model built it"
+            if built_with is None
+            else built_with.mismatch(loaded)
+        )
+        if reason is not None:
+            raise IndexMismatch(reason)
+
+    def document(self, doc_id: str) -> Document:
+        try:
+            return self.documents[doc_id]
+        except KeyError:
+            raise DocumentNotFound(doc_id) from None
+
+    def document_of(self, cand: Candidate) -> Document:
+        return self.documents[self.chunks[cand.chunk_id].doc_id]
+
+    def rows_of(self, chunk_id: int) -> list[int]:
+        """Candidate rows inside a passage, in document order."""
+        return self._by_chunk.get(chunk_id, [])
+
+    def span_text(self, cand: Candidate) -> str:
+        return self.document_of(cand).text[cand.start : cand.end]
+
+    def lead_text(self, cand: Candidate) -> str:
+        if cand.lead_start < 0:
+            return ""
+        return self.document_of(cand).text[cand.lead_start : cand.lead_end]
+
+    def unit_kind(self, cand: Candidate) -> UnitKind:
+        """The kind of the candidate's first unit: sentence, list item or table row."""
+        return self.chunks[cand.chunk_id].units[cand.first].kind
+
+    def starts_paragraph(self, cand: Candidate) -> bool:
+        blocks = self.chunks[cand.chunk_id].blocks
+        return cand.first == 0 or blocks[cand.first - 1] != blocks[cand.first]
+
+    def whole_faq_answer(self, cand: Candidate) -> bool:
+        """An FAQ answer paragraph is written to answer its question in full."""
+        chunk: Chunk = self.chunks[cand.chunk_id]
+        if chunk.kind != "faq":
+            return False
+        block = chunk.blocks[cand.first]
+        ends = cand.last == len(chunk.units) - 1 or chunk.blocks[cand.last + 1] != block
+        return self.starts_paragraph(cand) and ends

@@ -1,0 +1,131 @@
+"""Hybrid retrieval, the second stage of the query path: dense similarity of the question to each
+passage, to its context (title, heading path, FAQ question) and to its best answer span, fused
+with max-normalised BM25. `fuse` and `candidate_rows` are pure functions over arrays;
+`HybridRetriever` holds the index's vectors and searches them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import faiss
+import numpy as np
+
+from indexer.store import IndexData
+from service.qa.lexical import LexicalIndex
+from service.qa.query import AnalyzedQuery
+
+
+@dataclass(frozen=True)
+class FusionWeights:
+    """Relative weights of the passage signals; they sum to 1, so a fused score is a weighted mean
+    of similarities and normalised BM25, each in [0, 1] for relevant passages."""
+
+    dense: float = 0.4 / 1.5  # the passage's text as a whole
+    context: float = 0.1 / 1.5  # its headings: a weak cue, often shared by a whole section
+    lexical: float = 0.4 / 1.5  # exact words, names and numbers the dense model blurs
+    span: float = 0.6 / 1.5  # its best single answer span: sharp where passages are diffuse
+
+
+@dataclass(frozen=True)
+class PassageScores:
+    """Per-candidate-passage signals, row-aligned with `rows` (indices into the chunk list)."""
+
+    rows: np.ndarray
+    dense: np.ndarray
+    context: np.ndarray
+    lexical: np.ndarray
+    fused: np.ndarray
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """A question after retrieval: its ranked passages and every answer span's similarity."""
+
+    ranked: PassageScores
+    span_similarities: np.ndarray  # one per candidate row of the index
+    rankings_agree: bool  # dense and lexical search rank the same passage first
+
+
+def normalise_bm25(scores: np.ndarray) -> np.ndarray:
+    """BM25 scores divided by the best one, so they sit in [0, 1] next to cosine similarities."""
+    top = float(scores.max()) if scores.size else 0.0
+    return scores / top if top > 0 else np.zeros_like(scores)
+
+
+def fuse(
+    rows: np.ndarray,
+    dense: np.ndarray,
+    context: np.ndarray,
+    bm25_all: np.ndarray,
+    span: np.ndarray,
+    weights: FusionWeights,
+) -> PassageScores:
+    lexical = normalise_bm25(bm25_all)[rows]
+    fused = (
+        weights.dense * dense + weights.context * context + weights.lexical * lexical + weights.span * span
+    )
+    order = np.argsort(-fused, kind="stable")
+    return PassageScores(rows[order], dense[order], context[order], lexical[order], fused[order])
+
+
+def candidate_rows(dense_rows: np.ndarray, bm25_all: np.ndarray, depth: int) -> np.ndarray:
+    """Union of the dense top-`depth` (from FAISS) and the BM25 top-`depth`."""
+    lexical_rows = (
+        np.argsort(-bm25_all, kind="stable")[:depth] if bm25_all.size else np.array([], dtype=np.int64)
+    )
+    lexical_rows = lexical_rows[bm25_all[lexical_rows] > 0]
+    return np.unique(np.concatenate([dense_rows.astype(np.int64), lexical_rows.astype(np.int64)]))
+
+
+class HybridRetriever:
+    def __init__(self, data: IndexData, lexical: LexicalIndex, weights: FusionWeights, depth: int) -> None:
+        self.data = data
+        self.lexical = lexical
+        self.weights = weights
+        self.depth = depth
+        self._passages = faiss.IndexFlatIP(data.passage_vectors.shape[1])
+        self._passages.add(np.ascontiguousarray(data.passage_vectors))
+        self._clause_owner = np.asarray(data.clause_owner, dtype=np.int64)
+        self._first_candidate, self._candidate_count = _candidate_ranges(data)
+
+    def retrieve(self, query: AnalyzedQuery, vector: np.ndarray) -> Retrieved:
+        depth = min(self.depth, len(self.data.chunks))
+        dense_rows = self.dense_rows(vector, depth)
+        bm25 = self.lexical.scores(query.terms)
+        rows = candidate_rows(dense_rows, bm25, depth)
+        dense = self.data.passage_vectors[rows] @ vector
+        context = self.data.context_vectors[rows] @ vector
+        span_sims = self.span_similarities(vector)
+        ranked = fuse(rows, dense, context, bm25, self._best_span(rows, span_sims), self.weights)
+        agree = bool(
+            dense_rows.size and bm25.size and dense_rows[0] == int(np.argmax(bm25)) and bm25.max() > 0
+        )
+        return Retrieved(ranked, span_sims, agree)
+
+    def dense_rows(self, vector: np.ndarray, k: int) -> np.ndarray:
+        """The `k` passages most similar to the question vector, best first (FAISS)."""
+        _, found = self._passages.search(vector[None, :], k)
+        return found[0][found[0] >= 0]
+
+    def span_similarities(self, vector: np.ndarray) -> np.ndarray:
+        """Each candidate's similarity to the question: the better of the whole span and its best clause."""
+        sims = np.asarray(self.data.candidate_vectors @ vector)
+        if self._clause_owner.size:
+            np.maximum.at(sims, self._clause_owner, self.data.clause_vectors @ vector)
+        return sims
+
+    def _best_span(self, rows: np.ndarray, span_sims: np.ndarray) -> np.ndarray:
+        """The best span similarity inside each passage (0 for a passage without candidates)."""
+        first, count = self._first_candidate[rows], self._candidate_count[rows]
+        return np.array([span_sims[f : f + c].max() if c else 0.0 for f, c in zip(first, count, strict=True)])
+
+
+def _candidate_ranges(data: IndexData) -> tuple[np.ndarray, np.ndarray]:
+    """For each chunk, its first candidate row and how many it has: the indexer emits a chunk's
+    candidates together, in chunk order."""
+    owners = np.asarray([c.chunk_id for c in data.candidates], dtype=np.int64)
+    count = (
+        np.bincount(owners, minlength=len(data.chunks)) if owners.size else np.zeros(len(data.chunks), int)
+    )
+    first = np.concatenate([[0], np.cumsum(count)[:-1]]).astype(np.int64)
+    return first, count.astype(np.int64)
