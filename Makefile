@@ -47,18 +47,18 @@ test: $(STAMP) browser
 eval: $(STAMP) $(INDEX)/manifest.json
 	$(BIN)/kbqa eval --index $(INDEX)
 
-# Refit the abstention model (service/abstention.json) on the bundled corpus and two unrelated
+# Refit the abstention model (service/qa/abstention.json) on the bundled corpus and two unrelated
 # knowledge bases together, each indexed into $(EVAL_INDEXES). eval/format_kb stays out of the
 # fit: it is the held-out check of how the fitted model carries over to a new knowledge base.
 EVAL_KBS     := other_kb web_kb
 EVAL_INDEXES ?= /tmp/kbqa-eval-indexes
 fit: $(STAMP) $(INDEX)/manifest.json
 	for kb in $(EVAL_KBS); do $(BIN)/kbqa index --corpus eval/$$kb/corpus --out $(EVAL_INDEXES)/$$kb || exit 1; done
-	$(BIN)/kbqa eval --index $(INDEX) --fit service/abstention.json \
+	$(BIN)/kbqa eval --index $(INDEX) --fit service/qa/abstention.json \
 	  $(foreach kb,$(EVAL_KBS),--fit-also eval/$(kb)/questions.jsonl:$(EVAL_INDEXES)/$(kb))
 
 lint: $(STAMP)
-	$(BIN)/ruff check indexer service eval tests
+	$(BIN)/ruff check indexer service eval kbqa tests
 	$(BIN)/mypy
 
 bench: $(STAMP)

@@ -6,8 +6,15 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:  # the fixtures import the heavy modules when first used, not at collection
+    from fastapi.testclient import TestClient
+
+    from indexer.embedding import Embedder, SentenceTransformerEmbedder
+    from service.qa.pipeline import QAPipeline
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -16,14 +23,14 @@ CORPUS = ROOT / "corpus"
 
 
 @pytest.fixture(scope="session")
-def embedder():  # type: ignore[no-untyped-def]
+def embedder() -> SentenceTransformerEmbedder:
     from indexer.embedding import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder()
 
 
 @pytest.fixture(scope="session")
-def index_dir(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:  # type: ignore[no-untyped-def]
+def index_dir(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
     from indexer.build import build_index
 
     out = tmp_path_factory.mktemp("kbqa") / "index"
@@ -32,14 +39,14 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:  # ty
 
 
 @pytest.fixture(scope="session")
-def kb(index_dir: Path, embedder):  # type: ignore[no-untyped-def]
+def kb(index_dir: Path, embedder: Embedder) -> QAPipeline:
     from service.qa.pipeline import QAPipeline
 
     return QAPipeline.load(index_dir, embedder)
 
 
 @pytest.fixture(scope="session")
-def client(index_dir: Path, embedder) -> Iterator:  # type: ignore[no-untyped-def]
+def client(index_dir: Path, embedder: Embedder) -> Iterator[TestClient]:
     from fastapi.testclient import TestClient
 
     from service.api.app import create_app

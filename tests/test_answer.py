@@ -33,47 +33,49 @@ def test_overflow_counts_tens_of_words_beyond_the_free_length() -> None:
     assert overflow(45) == 2.0
 
 
-def test_answer_type() -> None:
-    assert answer_type("who leads budgeting?", "The Chief Financial Officer (CFO) leads it.") == 1.0
-    assert answer_type("who leads budgeting?", "budgeting is a plan of expected revenues.") == 0.0
-    assert answer_type("why was it created?", "It was created because teams kept clashing.") == 1.0
-    assert answer_type("what is budgeting?", "Budgeting is a plan.") == 0.5
-    assert answer_type("why did the role emerge?", "The clash fostered a new role.") == 1.0
-    assert answer_type("when does a firm need a CFO?", "Once revenue grows, a CFO helps.") == 1.0
-    assert answer_type("when does a firm need a CFO?", "A CFO manages finance.") == 0.0
-    # "when was" asks for a date, "how many" a number, "what does it cost" an amount of money
-    assert answer_type("when was the role created?", "The role is new.") == 0.0
-    assert answer_type("when was the role created?", "It was created in 2009.") == 1.0
-    assert answer_type("how many towns joined?", "Close to 200 towns belonged to it.") == 1.0
-    assert answer_type("how many towns joined?", "It began in 1356.") == 0.5  # a number, but not of towns
-    assert answer_type("how many days can I work?", "They are paid at the daily rate.") == 0.0
-    assert (
-        answer_type("how many fish species live there", "More than 1,500 species of fish live there.") == 1.0
-    )
-    assert answer_type("how much does a gasket cost?", "Replace it every 6 to 12 months.") == 0.0
-    assert answer_type("how much does a gasket cost?", "A gasket costs about 8 USD.") == 1.0
-    assert answer_type("what percentage of firms have one?", "About 40 firms have one.") == 0.0
-    assert answer_type("what percentage of firms have one?", "About 40% of firms have one.") == 1.0
-    assert answer_type("What % of my salary am I paid in weeks 19-26?", "Weeks 19-26: 50% of salary") == 1.0
-    assert answer_type("how many weeks before I get parental pay?", "After 26 weeks of service.") == 1.0
-    assert answer_type("how long does the battery take to charge", "It charges in 45 minutes.") == 1.0
-    assert answer_type("how much does a VP earn?", "A VP earns 150,000 USD a year.") == 1.0
-    assert answer_type("what time must bins be out?", "Bins go out by 6 a.m. on collection day.") == 1.0
-    assert answer_type("what time must bins be out?", "Put out two bins each week.") == 0.0
-    assert answer_type("does a CFO sign contracts?", "The CFO signs contracts.") == 1.0
-    assert answer_type("does a CFO sign contracts?", "Contract signing", fragment=True) == 0.0
-    assert answer_type("CFO vs controller", "The CFO plans, while the controller reports.") == 1.0
-    assert answer_type("CFO vs controller", "Both roles matter.") == 0.5
-    assert (
-        answer_type("CFO vs controller", "The CCO plans, while the controller reports.", both_sides=False)
-        == 0.0
-    )
-    assert answer_type("what do the CFO and controller have in common", "Both report to the CEO.") == 1.0
-    # "which X" asks for several things of a kind: a span that lists them answers it best
-    assert answer_type("which apps need MFA", "MFA is needed for email, the VPN and all cloud apps.") == 1.0
-    assert answer_type("which apps need MFA", "MFA adds a second step to sign-in.") == 0.5
-    assert answer_type("which apps need MFA", "However, the CEO and the board decide.") == 0.5
-    assert answer_type("which metric does the CFO watch", "The CFO watches cash flow.") == 0.5  # one thing
+@pytest.mark.parametrize(
+    ("question", "span", "fragment", "both_sides", "expected"),
+    [
+        ("who leads budgeting?", "The Chief Financial Officer (CFO) leads it.", False, True, 1.0),
+        ("who leads budgeting?", "budgeting is a plan of expected revenues.", False, True, 0.0),
+        ("why was it created?", "It was created because teams kept clashing.", False, True, 1.0),
+        ("what is budgeting?", "Budgeting is a plan.", False, True, 0.5),
+        ("why did the role emerge?", "The clash fostered a new role.", False, True, 1.0),
+        ("when does a firm need a CFO?", "Once revenue grows, a CFO helps.", False, True, 1.0),
+        ("when does a firm need a CFO?", "A CFO manages finance.", False, True, 0.0),
+        ("when was the role created?", "The role is new.", False, True, 0.0),
+        ("when was the role created?", "It was created in 2009.", False, True, 1.0),
+        ("how many towns joined?", "Close to 200 towns belonged to it.", False, True, 1.0),
+        ("how many towns joined?", "It began in 1356.", False, True, 0.5),
+        ("how many days can I work?", "They are paid at the daily rate.", False, True, 0.0),
+        ("how many fish species live there", "More than 1,500 species of fish live there.", False, True, 1.0),
+        ("how much does a gasket cost?", "Replace it every 6 to 12 months.", False, True, 0.0),
+        ("how much does a gasket cost?", "A gasket costs about 8 USD.", False, True, 1.0),
+        ("what percentage of firms have one?", "About 40 firms have one.", False, True, 0.0),
+        ("what percentage of firms have one?", "About 40% of firms have one.", False, True, 1.0),
+        ("What % of my salary am I paid in weeks 19-26?", "Weeks 19-26: 50% of salary", False, True, 1.0),
+        ("how many weeks before I get parental pay?", "After 26 weeks of service.", False, True, 1.0),
+        ("how long does the battery take to charge", "It charges in 45 minutes.", False, True, 1.0),
+        ("how much does a VP earn?", "A VP earns 150,000 USD a year.", False, True, 1.0),
+        ("what time must bins be out?", "Bins go out by 6 a.m. on collection day.", False, True, 1.0),
+        ("what time must bins be out?", "Put out two bins each week.", False, True, 0.0),
+        ("does a CFO sign contracts?", "The CFO signs contracts.", False, True, 1.0),
+        ("does a CFO sign contracts?", "Contract signing", True, True, 0.0),
+        ("CFO vs controller", "The CFO plans, while the controller reports.", False, True, 1.0),
+        ("CFO vs controller", "Both roles matter.", False, True, 0.5),
+        ("CFO vs controller", "The CCO plans, while the controller reports.", False, False, 0.0),
+        ("what do the CFO and controller have in common", "Both report to the CEO.", False, True, 1.0),
+        ("which apps need MFA", "MFA is needed for email, the VPN and all cloud apps.", False, True, 1.0),
+        ("which apps need MFA", "MFA adds a second step to sign-in.", False, True, 0.5),
+        ("which apps need MFA", "However, the CEO and the board decide.", False, True, 0.5),
+        ("which metric does the CFO watch", "The CFO watches cash flow.", False, True, 0.5),
+    ],
+)
+def test_answer_type(question: str, span: str, fragment: bool, both_sides: bool, expected: float) -> None:
+    """A role for "who", a cause for "why", a condition for "when does", a date for "when was", a
+    number (of the thing counted) for "how many", money for "what does it cost", a contrast for a
+    comparison, a list for "which X"; 0.5 when the question asks for nothing in particular."""
+    assert answer_type(question, span, fragment=fragment, both_sides=both_sides) == expected
 
 
 def test_span_scores_are_the_weighted_sum_by_name() -> None:

@@ -6,14 +6,17 @@ import json
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from eval.dataset import DEFAULT_DATASET, load_dataset
+from indexer.embedding import Embedder
+from service.qa.pipeline import QAPipeline
 from tests.conftest import CORPUS
 
 
-def test_who_outranks_the_coo(client) -> None:  # type: ignore[no-untyped-def]
+def test_who_outranks_the_coo(client: TestClient) -> None:
     body = client.post("/ask", json={"question": "who outranks the COO?"}).json()
     assert body["answer"] is not None and "Chief Executive Officer ranks above the COO" in body["answer"]
     first = body["citations"][0]
@@ -26,14 +29,14 @@ def test_who_outranks_the_coo(client) -> None:  # type: ignore[no-untyped-def]
     assert 0.0 <= body["confidence"] <= 1.0
 
 
-def test_off_topic_question_is_declined_with_a_reason(client) -> None:  # type: ignore[no-untyped-def]
+def test_off_topic_question_is_declined_with_a_reason(client: TestClient) -> None:
     body = client.post("/ask", json={"question": "what is the wifi password for the guest network?"}).json()
     assert body["answer"] is None
     assert body["reason"]
     assert all(c["highlight"] is None for c in body["citations"])
 
 
-def test_top_k_bounds_the_citations(client) -> None:  # type: ignore[no-untyped-def]
+def test_top_k_bounds_the_citations(client: TestClient) -> None:
     body = client.post("/ask", json={"question": "CSO vs CRO performance metrics", "top_k": 3}).json()
     assert len(body["citations"]) == 3
     # The answer's passage is cited first; the related ones follow in score order.
@@ -42,7 +45,7 @@ def test_top_k_bounds_the_citations(client) -> None:  # type: ignore[no-untyped-
     assert scores == sorted(scores, reverse=True)
 
 
-def test_search_returns_ranked_citations(client) -> None:  # type: ignore[no-untyped-def]
+def test_search_returns_ranked_citations(client: TestClient) -> None:
     body = client.get("/search", params={"q": "challenges faced by CROs", "k": 3}).json()
     assert len(body["results"]) == 3
     assert "Challenges Faced by CROs" in body["results"][0]["section"]
@@ -50,14 +53,14 @@ def test_search_returns_ranked_citations(client) -> None:  # type: ignore[no-unt
     assert scores == sorted(scores, reverse=True)
 
 
-def test_health_and_readiness(client) -> None:  # type: ignore[no-untyped-def]
+def test_health_and_readiness(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json()["manifest"]["model"]["id"] == "sentence-transformers/all-MiniLM-L6-v2"
 
 
-def test_unknown_document_is_404(client) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_document_is_404(client: TestClient) -> None:
     response = client.get("/documents/nope")
     assert response.status_code == 404
     assert "nope" in response.json()["detail"]
@@ -81,19 +84,19 @@ def test_unknown_document_is_404(client) -> None:  # type: ignore[no-untyped-def
         ({"question": "ok", "extra": 1}, "Extra inputs"),
     ],
 )
-def test_bad_ask_input_is_422_with_a_message(client, payload, needle) -> None:  # type: ignore[no-untyped-def]
+def test_bad_ask_input_is_422_with_a_message(client: TestClient, payload: object, needle: str) -> None:
     response = client.post("/ask", json=payload)
     assert response.status_code == 422
     assert needle in response.text
 
 
-def test_malformed_json_is_422(client) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_json_is_422(client: TestClient) -> None:
     response = client.post("/ask", content=b"{not json", headers={"Content-Type": "application/json"})
     assert response.status_code == 422
     assert "JSON" in response.text
 
 
-def test_body_that_is_not_utf8_is_422(client) -> None:  # type: ignore[no-untyped-def]
+def test_body_that_is_not_utf8_is_422(client: TestClient) -> None:
     # Found by the schema-driven tests: FastAPI's own answer to undecodable bytes was a bare 400.
     body = b'{"question": "\xff\xfe"}'
     response = client.post("/ask", content=body, headers={"Content-Type": "application/json"})
@@ -104,13 +107,11 @@ def test_body_that_is_not_utf8_is_422(client) -> None:  # type: ignore[no-untype
 @pytest.mark.parametrize(
     "params", [{"q": ""}, {"q": "  "}, {"q": "\x1f"}, {"q": "ok", "k": 0}, {"q": "ok", "k": "x"}, {}]
 )
-def test_bad_search_input_is_422(client, params) -> None:  # type: ignore[no-untyped-def]
+def test_bad_search_input_is_422(client: TestClient, params: dict[str, str | int]) -> None:
     assert client.get("/search", params=params).status_code == 422
 
 
-def test_missing_index_makes_readyz_503_and_queries_503(tmp_path, embedder) -> None:  # type: ignore[no-untyped-def]
-    from fastapi.testclient import TestClient
-
+def test_missing_index_makes_readyz_503_and_queries_503(tmp_path: Path, embedder: Embedder) -> None:
     from service.api.app import create_app
     from service.config import Settings
 
@@ -130,11 +131,9 @@ def test_missing_index_makes_readyz_503_and_queries_503(tmp_path, embedder) -> N
         (None, "cannot read"),  # no such file
     ],
 )
-def test_unusable_abstention_model_makes_readyz_503_with_the_reason(  # type: ignore[no-untyped-def]
-    tmp_path, index_dir, embedder, content, needle
+def test_unusable_abstention_model_makes_readyz_503_with_the_reason(
+    tmp_path: Path, index_dir: Path, embedder: Embedder, content: str | None, needle: str
 ) -> None:
-    from fastapi.testclient import TestClient
-
     from service.api.app import create_app
     from service.config import Settings
 
@@ -148,13 +147,14 @@ def test_unusable_abstention_model_makes_readyz_503_with_the_reason(  # type: ig
         assert c.post("/ask", json={"question": "who outranks the COO?"}).status_code == 503
 
 
-def test_every_citation_of_every_eval_question_maps_to_its_document(kb) -> None:  # type: ignore[no-untyped-def]
+def test_every_citation_of_every_eval_question_maps_to_its_document(kb: QAPipeline) -> None:
     texts = {d.doc_id: d.text for d in kb.kb.data.documents}
     for q in load_dataset(DEFAULT_DATASET):
         answer = kb.ask(q.question, 5)
         for p in answer.passages:
             assert texts[p.doc_id][p.start : p.end] == p.excerpt
         if answer.text is not None:
+            assert answer.span is not None
             first, (s, e) = answer.passages[0], answer.span
             assert first.start <= s < e <= first.end
             assert texts[first.doc_id][s:e] == answer.text
@@ -163,7 +163,7 @@ def test_every_citation_of_every_eval_question_maps_to_its_document(kb) -> None:
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(question=st.text(min_size=1, max_size=120), top_k=st.integers(min_value=-3, max_value=30))
-def test_no_question_makes_the_service_fail(client, question, top_k) -> None:  # type: ignore[no-untyped-def]
+def test_no_question_makes_the_service_fail(client: TestClient, question: str, top_k: int) -> None:
     response = client.post("/ask", json={"question": question, "top_k": top_k})
     assert response.status_code in (200, 422), response.text
     if response.status_code == 200:
@@ -174,7 +174,7 @@ def test_no_question_makes_the_service_fail(client, question, top_k) -> None:  #
     assert search.status_code in (200, 422), search.text
 
 
-def test_who_wrote_an_article_is_answered_from_its_text_where_it_names_the_author(client) -> None:  # type: ignore[no-untyped-def]
+def test_who_wrote_an_article_is_answered_from_its_text_where_it_names_the_author(client: TestClient) -> None:
     catalog = json.loads((CORPUS / "catalog.json").read_text(encoding="utf-8"))
     for name, entry in catalog.items():
         body = client.post("/ask", json={"question": f"who wrote the article {entry['title']}?"}).json()
@@ -190,13 +190,15 @@ def test_who_wrote_an_article_is_answered_from_its_text_where_it_names_the_autho
     assert client.post("/ask", json={"question": "who wrote?"}).json()["answer"] is None
 
 
-def test_integral_json_number_is_an_integer_top_k(client) -> None:  # type: ignore[no-untyped-def]
+def test_integral_json_number_is_an_integer_top_k(client: TestClient) -> None:
     # JSON Schema counts 2.0 as an integer; the schema-driven tests send such numbers.
     body = client.post("/ask", json={"question": "CSO vs CRO performance metrics", "top_k": 2.0}).json()
     assert len(body["citations"]) == 2
 
 
-def test_question_words_the_corpus_lacks_count_as_known_only_where_the_answer_says_them(kb) -> None:  # type: ignore[no-untyped-def]
+def test_question_words_the_corpus_lacks_count_as_known_only_where_the_answer_says_them(
+    kb: QAPipeline,
+) -> None:
     """The corpus has neither "handles" nor "day", but the chosen span says both in other words
     ("the COO manages the daily operations"); it says nothing about pensions."""
     paraphrased = kb.ask("who handles the firm's day-to-day running", 5).selection.signals

@@ -6,6 +6,7 @@ which serves the real model and index."""
 from __future__ import annotations
 
 import schemathesis
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 
 from service.api.app import create_app
@@ -18,6 +19,6 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(Settings()))
 @schema.parametrize()
 # Derandomized so CI runs repeat; drop that and raise max_examples to explore further.
 @settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
-def test_every_operation_keeps_its_contract(case, client) -> None:  # type: ignore[no-untyped-def]
+def test_every_operation_keeps_its_contract(case: schemathesis.Case, client: TestClient) -> None:
     response = client.request(**case.as_transport_kwargs(base_url=str(client.base_url)))
     case.validate_response(response)

@@ -1,8 +1,11 @@
+from pathlib import Path
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from indexer.chunking import ChunkingParams, candidates_for, chunk_document
 from indexer.cleaning import clean_lines
+from indexer.models import Chunk
 from indexer.structure import parse_blocks
 from indexer.text import word_count
 
@@ -18,7 +21,7 @@ The options are:
 """
 
 
-def chunks(text: str, max_words: int = 110):  # type: ignore[no-untyped-def]
+def chunks(text: str, max_words: int = 110) -> list[Chunk]:
     blocks = parse_blocks(text, clean_lines(text), "Guide Title")
     return chunk_document("doc", text, blocks, ChunkingParams(max_words=max_words))
 
@@ -99,7 +102,7 @@ def test_windows_never_include_questions_or_talk_about_the_text() -> None:
     assert spans == ["The CSO sells.", "The CRO grows revenue."]
 
 
-def test_a_list_item_with_a_lead_in_also_matches_on_its_own(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_list_item_with_a_lead_in_also_matches_on_its_own(tmp_path: Path) -> None:
     from indexer.build import clause_spans, prepare
     from indexer.chunking import ChunkingParams
 

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 import eval.cli
 import service.api.app
+from indexer.embedding import Embedder
 from kbqa.cli import app, main
 from service.qa.abstention import AbstentionModel
 
@@ -52,7 +53,7 @@ QUESTIONS = [
 
 
 @pytest.fixture()
-def session_model(monkeypatch: pytest.MonkeyPatch, embedder) -> None:  # type: ignore[no-untyped-def]
+def session_model(monkeypatch: pytest.MonkeyPatch, embedder: Embedder) -> None:
     """The commands load the session's model instead of loading it again (9 s each)."""
     monkeypatch.setattr(service.api.app, "default_embedder", lambda _: embedder)
     monkeypatch.setattr(eval.cli, "default_embedder", lambda _: embedder)

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from service.qa.pipeline import QAPipeline
 from service.qa.retrieval import FusionWeights, candidate_rows, fuse, normalise_bm25
 
 
@@ -23,7 +24,7 @@ def test_candidate_rows_union_skips_zero_bm25() -> None:
     assert rows.tolist() == [1, 2, 3]
 
 
-def test_faiss_dense_ranking_matches_brute_force(kb) -> None:  # type: ignore[no-untyped-def]
+def test_faiss_dense_ranking_matches_brute_force(kb: QAPipeline) -> None:
     """Exact numpy search is the oracle for the FAISS index the service searches."""
     vectors = np.asarray(kb.kb.data.passage_vectors)
     for question in ["who outranks the COO?", "CSO vs CRO performance metrics", "budget planning"]:

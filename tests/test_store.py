@@ -1,6 +1,7 @@
 """Index format and manifest validation, with a fake embedder (the model is beside the point)."""
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -97,7 +98,7 @@ class CountingEmbedder(HashingEmbedder):
         super().__init__()
         self.calls: list[int] = []
 
-    def embed(self, texts, *, progress=False):  # type: ignore[no-untyped-def]
+    def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         self.calls.append(len(texts))
         return super().embed(texts, progress=progress)
 

@@ -1,5 +1,5 @@
 from indexer.cleaning import clean_lines
-from indexer.models import BlockKind, UnitKind
+from indexer.models import Block, BlockKind, UnitKind
 from indexer.structure import parse_blocks
 
 ARTICLE = """My Article Title
@@ -28,7 +28,7 @@ The budget is set yearly.
 """
 
 
-def blocks():  # type: ignore[no-untyped-def]
+def blocks() -> list[Block]:
     return parse_blocks(ARTICLE, clean_lines(ARTICLE), "My Article Title")
 
 
