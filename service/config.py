@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     chunk_max_words: Annotated[int, Field(ge=20, le=1000)] = DEFAULT_MAX_WORDS
 
     max_question_chars: Annotated[int, Field(ge=10, le=10_000)] = 500
+    # Larger request bodies are refused with 413 before they are read (a question is 500 characters).
+    max_body_bytes: Annotated[int, Field(ge=1024, le=10_000_000)] = 16_384
     default_top_k: Annotated[int, Field(ge=1, le=50)] = 5
     max_top_k: Annotated[int, Field(ge=1, le=50)] = 20
     search_depth: Annotated[int, Field(ge=5, le=1000)] = 50

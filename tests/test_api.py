@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -205,3 +206,32 @@ def test_question_words_the_corpus_lacks_count_as_known_only_where_the_answer_sa
     absent = kb.ask("what pension plan does the COO get", 5).selection.signals
     assert paraphrased.corpus_coverage == 1.0
     assert absent.corpus_coverage < 0.7
+
+
+def test_text_that_is_not_unicode_is_422_not_500(client: TestClient) -> None:
+    # JSON escapes can carry a lone surrogate, which is no character (a URL's bytes cannot).
+    body = b'{"question": "why \\ud800"}'
+    response = client.post("/ask", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 422 and "lone surrogate at position 4" in response.text
+
+
+def test_a_body_over_the_cap_is_413_before_it_is_parsed(client: TestClient) -> None:
+    body = b'{"question": "' + b"x" * 20_000 + b'"}'
+    response = client.post("/ask", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 413 and "larger than 16384 bytes" in response.json()["detail"]
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the cap counts what streams in
+        yield b'{"question": "'
+        for _ in range(40):
+            yield b"y" * 1000
+        yield b'"}'
+
+    streamed = client.post("/ask", content=chunks(), headers={"Content-Type": "application/json"})
+    assert streamed.status_code == 413
+
+
+def test_head_answers_every_get_route_without_a_body(client: TestClient) -> None:
+    for url in ("/healthz", "/readyz", "/search?q=revenue", "/documents/cro-vs-coo", "/widget.js", "/"):
+        get, head = client.get(url), client.head(url)
+        assert head.status_code == get.status_code == 200, url
+        assert head.content == b"" and head.headers["content-type"] == get.headers["content-type"]

@@ -17,6 +17,7 @@ from indexer.errors import KbqaError
 from indexer.store import read_index
 from service.api.deps import AppState
 from service.api.errors import install_error_handlers
+from service.api.middleware import BodyLimitMiddleware, HeadAsGetMiddleware
 from service.api.models import ErrorResponse
 from service.api.routes import ask, documents, health, search, widget
 from service.config import Settings
@@ -66,7 +67,11 @@ def create_app(
         version=__version__,
         summary="Answers questions from a knowledge base with verbatim, cited excerpts.",
         lifespan=lifespan,
-        responses={422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}},
+        responses={
+            413: {"model": ErrorResponse, "description": "Request body too large"},
+            422: {"model": ErrorResponse},
+            503: {"model": ErrorResponse},
+        },
     )
     app.state.kbqa = state
     if settings.cors_origins:
@@ -76,6 +81,8 @@ def create_app(
             allow_methods=["GET", "POST"],
             allow_headers=["Content-Type"],
         )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(HeadAsGetMiddleware)
     install_error_handlers(app)
     for router in (
         ask.router(settings.limits),

@@ -18,8 +18,16 @@ from service.qa.results import Answer, Passage
 NOT_BLANK = r"[^\s\u0000-\u001f\u007f-\u009f\ufeff]"
 
 
-def has_text(value: str) -> bool:
-    return re.search(NOT_BLANK, value) is not None
+def text_problem(value: str, field: str) -> str | None:
+    """Why a question or query cannot be looked up, or None. JSON can carry a lone surrogate
+    ("\\ud800"), which is no character: no tokenizer can read it."""
+    if re.search(NOT_BLANK, value) is None:
+        return f"{field} must not be empty or whitespace"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return f"{field} is not valid Unicode text (a lone surrogate at position {exc.start})"
+    return None
 
 
 class AskRequestBase(BaseModel):
@@ -41,9 +49,9 @@ class AskRequestBase(BaseModel):
 
     @field_validator("question")
     @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not has_text(value):
-            raise ValueError("question must not be empty or whitespace")
+    def _readable(cls, value: str) -> str:
+        if (message := text_problem(value, "question")) is not None:
+            raise ValueError(message)
         return value
 
 

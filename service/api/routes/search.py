@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from service.api.deps import PipelineDep
 from service.api.errors import unprocessable
-from service.api.models import NOT_BLANK, SearchResponse, citation, elapsed_ms, has_text, too_long
+from service.api.models import NOT_BLANK, SearchResponse, citation, elapsed_ms, text_problem, too_long
 from service.config import QueryLimits
 
 
@@ -24,9 +24,7 @@ def router(limits: QueryLimits) -> APIRouter:
         k: Annotated[int, Query(ge=1, le=max_k, description=f"Results (1-{max_k}).")] = limits.default_top_k,
     ) -> SearchResponse:
         """Ranked passages for search-as-you-type."""
-        if not has_text(q):
-            raise unprocessable(("query", "q"), "q must not be empty or whitespace")
-        if (message := too_long(q, max_chars, "q")) is not None:
+        if (message := text_problem(q, "q") or too_long(q, max_chars, "q")) is not None:
             raise unprocessable(("query", "q"), message)
         started = time.perf_counter()
         passages = pipeline.search(q.strip(), k)
