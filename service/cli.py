@@ -63,13 +63,26 @@ def serve(
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
     index: IndexOpt = None,
 ) -> None:
-    """Serve the HTTP API (docs at /docs)."""
+    """Serve the HTTP API (docs at /docs), logging JSON lines to stderr."""
     import uvicorn
 
     from service.api.app import create_app
+    from service.api.observability import configure_logging
 
     cfg = settings_from(index_dir=index)
-    uvicorn.run(create_app(cfg), host=host, port=port)
+    configure_logging()
+    uvicorn.run(
+        create_app(cfg),
+        host=host,
+        port=port,
+        # Connections beyond this get a 503 from uvicorn itself, before any app code runs.
+        limit_concurrency=cfg.max_connections,
+        # An idle keep-alive connection is closed after this; a slow client cannot hold one forever.
+        timeout_keep_alive=cfg.keep_alive_seconds,
+        # On SIGTERM, in-flight requests get this long to finish; then the process exits anyway.
+        timeout_graceful_shutdown=cfg.shutdown_grace_seconds,
+        access_log=False,  # the JSON access log of service/api/observability.py replaces it
+    )
 
 
 @app.command()

@@ -39,6 +39,17 @@ class Settings(BaseSettings):
     max_top_k: Annotated[int, Field(ge=1, le=50)] = 20
     search_depth: Annotated[int, Field(ge=5, le=1000)] = 50
     answer_passages: Annotated[int, Field(ge=1, le=20)] = 4
+    # Admission control: queries answered at once (beyond: 503 + Retry-After, not a queue), and
+    # an optional per-client rate (beyond: 429 + Retry-After).
+    max_in_flight: Annotated[int, Field(ge=1, le=256)] = 8
+    rate_limit_per_minute: Annotated[int | None, Field(ge=1)] = None
+    rate_limit_burst: Annotated[int, Field(ge=1)] = 20
+    # Connections served at once (uvicorn refuses more with 503), idle keep-alive and shutdown deadlines.
+    max_connections: Annotated[int, Field(ge=1, le=10_000)] = 128
+    keep_alive_seconds: Annotated[int, Field(ge=1, le=300)] = 5
+    shutdown_grace_seconds: Annotated[int, Field(ge=1, le=600)] = 10
+    # Log each question's text (off: questions can carry personal data).
+    log_questions: bool = False
     # Fitted abstention model (weights + threshold); None = the one shipped with kbqa (service/qa/).
     abstention_model: Path | None = None
     # Origins allowed to call the API from a browser (the embeddable widget); [] = same origin only.

@@ -19,6 +19,7 @@ from service.api.deps import AppState
 from service.api.errors import install_error_handlers
 from service.api.middleware import BodyLimitMiddleware, HeadAsGetMiddleware
 from service.api.models import ErrorResponse
+from service.api.observability import ObservabilityMiddleware
 from service.api.routes import ask, documents, health, search, widget
 from service.config import Settings
 from service.qa.abstention import DEFAULT_MODEL_PATH, AbstentionModel
@@ -56,6 +57,7 @@ def create_app(
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         try:
             state.pipeline = load_pipeline(settings, embedder_factory(settings))
+            state.metrics.index_loaded(state.pipeline.kb.manifest)
         except KbqaError as exc:
             state.load_error = str(exc)
             log.error("index not loaded: %s", exc)
@@ -83,6 +85,7 @@ def create_app(
         )
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(HeadAsGetMiddleware)
+    app.add_middleware(ObservabilityMiddleware, metrics=state.metrics)
     install_error_handlers(app)
     for router in (
         ask.router(settings.limits),

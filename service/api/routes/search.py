@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from service.api.deps import PipelineDep
+from service.api.deps import REFUSALS, PipelineDep, QuerySlot
 from service.api.errors import unprocessable
 from service.api.models import NOT_BLANK, SearchResponse, citation, elapsed_ms, text_problem, too_long
 from service.config import QueryLimits
@@ -17,7 +17,7 @@ def router(limits: QueryLimits) -> APIRouter:
     max_chars, max_k = limits.max_question_chars, limits.max_top_k
     text_schema = {"pattern": NOT_BLANK, "maxLength": max_chars}
 
-    @api.get("/search", response_model=SearchResponse)
+    @api.get("/search", response_model=SearchResponse, dependencies=[QuerySlot], responses=REFUSALS)
     def search(
         pipeline: PipelineDep,
         q: Annotated[str, Query(min_length=1, description="Search text.", json_schema_extra=text_schema)],
