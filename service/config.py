@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from indexer.chunking import DEFAULT_MAX_WORDS
@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     max_connections: Annotated[int, Field(ge=1, le=10_000)] = 128
     keep_alive_seconds: Annotated[int, Field(ge=1, le=300)] = 5
     shutdown_grace_seconds: Annotated[int, Field(ge=1, le=600)] = 10
+    # Bearer key of the admin routes (/admin/reload); none = those routes are off. Given directly
+    # or as a file holding it (a mounted secret).
+    admin_key: SecretStr | None = None
+    admin_key_file: Path | None = None
     # Log each question's text (off: questions can carry personal data).
     log_questions: bool = False
     # Fitted abstention model (weights + threshold); None = the one shipped with kbqa (service/qa/).
@@ -74,6 +78,18 @@ class Settings(BaseSettings):
     def _default_within_max(self) -> Self:
         if self.default_top_k > self.max_top_k:
             raise ValueError(f"default_top_k ({self.default_top_k}) exceeds max_top_k ({self.max_top_k})")
+        return self
+
+    @model_validator(mode="after")
+    def _admin_key_from_file(self) -> Self:
+        if self.admin_key_file is not None:
+            try:
+                key = self.admin_key_file.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ValueError(f"cannot read admin_key_file: {exc.strerror}") from exc
+            self.admin_key = SecretStr(key)
+        if self.admin_key is not None and len(self.admin_key.get_secret_value()) < 16:
+            raise ValueError("the admin key must be at least 16 characters")
         return self
 
     @property

@@ -4,9 +4,12 @@ Routes only parse, call the query pipeline and format; domain errors become HTTP
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -15,12 +18,12 @@ from indexer import __version__
 from indexer.embedding import Embedder, SentenceTransformerEmbedder
 from indexer.errors import KbqaError
 from indexer.store import read_index
-from service.api.deps import AppState
+from service.api.deps import AppState, reload_logged
 from service.api.errors import install_error_handlers
 from service.api.middleware import BodyLimitMiddleware, HeadAsGetMiddleware
 from service.api.models import ErrorResponse
 from service.api.observability import ObservabilityMiddleware
-from service.api.routes import ask, documents, health, search, widget
+from service.api.routes import admin, ask, documents, health, search, widget
 from service.config import Settings
 from service.qa.abstention import DEFAULT_MODEL_PATH, AbstentionModel
 from service.qa.pipeline import QAPipeline
@@ -56,12 +59,16 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         try:
-            state.pipeline = load_pipeline(settings, embedder_factory(settings))
-            state.metrics.index_loaded(state.pipeline.kb.manifest)
+            embedder = embedder_factory(settings)
         except KbqaError as exc:
             state.load_error = str(exc)
-            log.error("index not loaded: %s", exc)
+            log.error("model not loaded: %s", exc)
+        else:
+            state.loader = partial(load_pipeline, settings, embedder)
+            state.load()
+        unhook = _reload_on_sighup(state)
         yield
+        unhook()
         state.pipeline = None
 
     app = FastAPI(
@@ -88,6 +95,7 @@ def create_app(
     app.add_middleware(ObservabilityMiddleware, metrics=state.metrics)
     install_error_handlers(app)
     for router in (
+        admin.router,
         ask.router(settings.limits),
         search.router(settings.limits),
         documents.router,
@@ -96,3 +104,19 @@ def create_app(
     ):
         app.include_router(router)
     return app
+
+
+def _reload_on_sighup(state: AppState) -> Callable[[], None]:
+    """SIGHUP reloads the index, as daemons conventionally do (uvicorn leaves the signal alone,
+    which would otherwise end the process). Only the main thread can take signals: elsewhere (an
+    in-process test client) this does nothing. Returns the function that removes the handler."""
+    try:
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGHUP, lambda: loop.run_in_executor(None, reload_logged, state))
+    except (NotImplementedError, RuntimeError, ValueError):
+        return lambda: None
+
+    def unhook() -> None:
+        loop.remove_signal_handler(signal.SIGHUP)
+
+    return unhook

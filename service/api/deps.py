@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hmac
+import logging
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
+from indexer.errors import KbqaError
 from service.api.admission import InFlightLimit, Overloaded, RateLimiter
 from service.api.observability import Metrics
 from service.config import Settings
 from service.qa.pipeline import QAPipeline
+
+log = logging.getLogger("kbqa")
 
 
 @dataclass
@@ -24,19 +30,63 @@ class AppState:
     pipeline: QAPipeline | None = None
     load_error: str | None = None
     metrics: Metrics = field(default_factory=Metrics)
+    # Builds a pipeline from the configured index (set by the lifespan, with the loaded model).
+    loader: Callable[[], QAPipeline] | None = None
     admission: InFlightLimit = field(init=False)
     rate: RateLimiter | None = field(init=False)
+    _reloading: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.admission = InFlightLimit(self.settings.max_in_flight)
         per_minute = self.settings.rate_limit_per_minute
         self.rate = None if per_minute is None else RateLimiter(per_minute, self.settings.rate_limit_burst)
 
+    def load(self) -> None:
+        """Load the index at start; a failure leaves the service up and not ready."""
+        try:
+            self._swap_in(self._build())
+        except KbqaError as exc:
+            self.load_error = str(exc)
+            log.error("index not loaded: %s", exc)
+
+    def reload(self) -> QAPipeline:
+        """Load the configured index again and serve it from the next request on. The new index
+        is validated in full (checksums, model signature) before it serves; on any error the old
+        one keeps serving and the error propagates. Requests in flight finish on the pipeline
+        they started with: each holds its own reference."""
+        with self._reloading:
+            pipeline = self._build()
+            self._swap_in(pipeline)
+            log.info("index reloaded", extra={"fields": {"index": _summary(pipeline)}})
+            return pipeline
+
+    def _build(self) -> QAPipeline:
+        if self.loader is None:
+            raise KbqaError("the service has no index loader yet")
+        return self.loader()
+
+    def _swap_in(self, pipeline: QAPipeline) -> None:
+        self.pipeline, self.load_error = pipeline, None  # one reference assignment: atomic
+        self.metrics.index_loaded(pipeline.kb.manifest)
+
     def readiness(self) -> str | None:
         """None when queries can be answered, else why not."""
         if self.pipeline is not None:
             return None
         return self.load_error or "the index is not loaded yet"
+
+
+def reload_logged(state: AppState) -> None:
+    """`AppState.reload` for a signal handler: a refused index is logged, the old one serves on."""
+    try:
+        state.reload()
+    except KbqaError as exc:
+        log.error("reload refused, the old index keeps serving: %s", exc)
+
+
+def _summary(pipeline: QAPipeline) -> dict[str, object]:
+    manifest = pipeline.kb.manifest
+    return {k: manifest.get(k) for k in ("version", "created", "counts")}
 
 
 def get_state(request: Request) -> AppState:
@@ -67,6 +117,18 @@ def query_slot(request: Request, state: Annotated[AppState, Depends(get_state)])
         raise
 
 
+def require_admin(request: Request, state: Annotated[AppState, Depends(get_state)]) -> None:
+    """Admin routes need `Authorization: Bearer <KBQA_ADMIN_KEY>`; with no key configured they
+    are off. The key is compared in constant time and never logged."""
+    key = state.settings.admin_key
+    if key is None:
+        raise HTTPException(403, "admin routes are disabled; set KBQA_ADMIN_KEY (or KBQA_ADMIN_KEY_FILE)")
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    expected = key.get_secret_value().encode()
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected):
+        raise HTTPException(401, "a valid admin key is required", headers={"WWW-Authenticate": "Bearer"})
+
+
 # What a query route may answer before doing any work, for its OpenAPI description.
 REFUSALS: dict[int | str, dict[str, object]] = {
     429: {"description": "Too many requests from this client (Retry-After says when to retry)"},
@@ -75,4 +137,5 @@ REFUSALS: dict[int | str, dict[str, object]] = {
 StateDep = Annotated[AppState, Depends(get_state)]
 QuerySlot = Depends(query_slot)
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+AdminOnly = Depends(require_admin)
 PipelineDep = Annotated[QAPipeline, Depends(get_pipeline)]
