@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     max_connections: Annotated[int, Field(ge=1, le=10_000)] = 128
     keep_alive_seconds: Annotated[int, Field(ge=1, le=300)] = 5
     shutdown_grace_seconds: Annotated[int, Field(ge=1, le=600)] = 10
+    # Which pages may frame kbqa's pages and responses (a CSP frame-ancestors source list). The
+    # widget is a script, not a frame: it is unaffected.
+    frame_ancestors: str = "'self'"
     # Bearer key of the admin routes (/admin/reload); none = those routes are off. Given directly
     # or as a file holding it (a mounted secret).
     admin_key: SecretStr | None = None

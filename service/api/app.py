@@ -13,6 +13,7 @@ from functools import partial
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 
 from indexer import __version__
 from indexer.embedding import Embedder, SentenceTransformerEmbedder
@@ -20,7 +21,7 @@ from indexer.errors import KbqaError
 from indexer.store import read_index
 from service.api.deps import AppState, reload_logged
 from service.api.errors import install_error_handlers
-from service.api.middleware import BodyLimitMiddleware, HeadAsGetMiddleware
+from service.api.middleware import BodyLimitMiddleware, HeadAsGetMiddleware, SecurityHeadersMiddleware
 from service.api.models import ErrorResponse
 from service.api.observability import ObservabilityMiddleware
 from service.api.routes import admin, ask, documents, health, search, widget
@@ -71,7 +72,7 @@ def create_app(
         unhook()
         state.pipeline = None
 
-    app = FastAPI(
+    app = FastAPIOffline(
         title="kbqa",
         version=__version__,
         summary="Answers questions from a knowledge base with verbatim, cited excerpts.",
@@ -92,6 +93,7 @@ def create_app(
         )
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(HeadAsGetMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, frame_ancestors=settings.frame_ancestors)
     app.add_middleware(ObservabilityMiddleware, metrics=state.metrics)
     install_error_handlers(app)
     for router in (

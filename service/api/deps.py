@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 import logging
 import threading
 from collections.abc import Callable, Iterator
@@ -46,7 +47,7 @@ class AppState:
         try:
             self._swap_in(self._build())
         except KbqaError as exc:
-            self.load_error = str(exc)
+            self.load_error = public(str(exc))
             log.error("index not loaded: %s", exc)
 
     def reload(self) -> QAPipeline:
@@ -74,6 +75,15 @@ class AppState:
         if self.pipeline is not None:
             return None
         return self.load_error or "the index is not loaded yet"
+
+
+# An absolute path in a message (/srv/kbqa/index/manifest.json): clients see only its last part.
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])/(?:[^\s/'\"()]+/)+([^\s/'\"()]+)")
+
+
+def public(message: str) -> str:
+    """A message for clients: no server paths (the log keeps them whole)."""
+    return _ABSOLUTE_PATH.sub(r".../\1", message)
 
 
 def reload_logged(state: AppState) -> None:

@@ -74,3 +74,46 @@ class HeadAsGetMiddleware:
             await send(message)
 
         await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
+# The API docs (Swagger UI, ReDoc) initialise from an inline script; everything they load is
+# served by kbqa itself (fastapi-offline), so 'self' is the only source they need.
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; object-src 'none'; base-uri 'none'"
+)
+
+
+class SecurityHeadersMiddleware:
+    """Every response says `nosniff` and which pages may frame it (`frame_ancestors`, a CSP
+    source list); an HTML page without a policy of its own gets the docs' policy."""
+
+    def __init__(self, app: ASGIApp, frame_ancestors: str) -> None:
+        self.app = app
+        self.frame_ancestors = frame_ancestors
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = self._secured(list(message.get("headers", [])))
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+    def _secured(self, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+        names = {name.lower(): value for name, value in headers}
+        policy = names.get(b"content-security-policy", b"").decode("latin-1")
+        if not policy and names.get(b"content-type", b"").startswith(b"text/html"):
+            policy = DOCS_CSP
+        if "frame-ancestors" not in policy:
+            policy = f"{policy}; frame-ancestors {self.frame_ancestors}".lstrip("; ")
+        kept = [
+            (n, v)
+            for n, v in headers
+            if n.lower() not in (b"content-security-policy", b"x-content-type-options")
+        ]
+        return [*kept, (b"content-security-policy", policy.encode()), (b"x-content-type-options", b"nosniff")]

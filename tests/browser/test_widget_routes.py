@@ -45,16 +45,22 @@ def test_widget_js_is_served_as_javascript_with_revalidation(api: Any) -> None:
     assert api.get("/widget.js", headers={"If-None-Match": etag}).status_code == 304
 
 
-def test_home_page_embeds_the_widget_and_shows_the_snippet(api: Any, service: Service) -> None:
+def test_home_page_embeds_the_widget_and_shows_the_snippet(
+    api: Any, service: Service, new_page: Any
+) -> None:
     response = api.get("/")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
-    page = response.text
-    assert f'<script src="{service.base_url}/widget.js" defer></script>' in page
-    assert "<kb-search " in page
-    snippet = html.escape(f'<script src="{service.base_url}/widget.js" defer></script>', quote=False)
-    assert snippet in page
-    assert html.escape(f'<kb-search api="{service.base_url}"></kb-search>', quote=False) in page
+    # The page names no host (a forged Host header cannot point it elsewhere) ...
+    assert '<script src="/widget.js" defer></script>' in response.text
+    assert "<kb-search " in response.text
+    # ... and the browser fills the snippet in with the origin it was loaded from.
+    page = new_page()
+    page.goto(f"{service.base_url}/")
+    snippet = page.locator("#snippet").text_content()
+    assert f'<script src="{service.base_url}/widget.js" defer></script>' in snippet
+    assert f'<kb-search api="{service.base_url}"></kb-search>' in snippet
+    assert not page.dialogs
 
 
 def test_view_highlights_exactly_the_requested_range(api: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 
 from indexer.errors import KbqaError
-from service.api.deps import AdminOnly, StateDep
+from service.api.deps import AdminOnly, StateDep, public
 from service.api.models import ErrorResponse, ReadyResponse
 
 router = APIRouter(tags=["admin"])
@@ -27,6 +27,6 @@ def reload(state: StateDep) -> ReadyResponse:
     try:
         pipeline = state.reload()
     except KbqaError as exc:
-        raise HTTPException(409, f"reload refused, the old index keeps serving: {exc}") from exc
+        raise HTTPException(409, f"reload refused, the old index keeps serving: {public(str(exc))}") from exc
     summary = {k: v for k, v in pipeline.kb.manifest.items() if k != "files"}
     return ReadyResponse(status="ready", manifest=summary)
