@@ -1,5 +1,5 @@
 """Reading a corpus folder: `.txt` and `.md` files plus an optional `catalog.json` that gives
-each file's title and metadata (date, author, source)."""
+each file's title and metadata (date, author, source, and the access `groups` that may read it)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,14 @@ def read_catalog(folder: Path) -> dict[str, dict[str, str]]:
         raise CorpusError(f"{path} is not valid JSON: {exc}") from exc
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
         raise CorpusError(f'{path} must map file names to objects such as {{"title": ...}}')
-    return {name: {k: str(v) for k, v in entry.items()} for name, entry in data.items()}
+    return {name: {k: _value(v) for k, v in entry.items()} for name, entry in data.items()}
+
+
+def _value(value: object) -> str:
+    """A catalog value as the string documents keep: a list (of access groups, say) comma-joined."""
+    if isinstance(value, list):
+        return ",".join(str(v).strip() for v in value)
+    return str(value)
 
 
 def read_corpus(folder: Path) -> list[tuple[Document, dict[str, str]]]:

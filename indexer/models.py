@@ -61,6 +61,11 @@ class Document:
     sha256: str
     meta: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def groups(self) -> frozenset[str]:
+        """The access groups that may read this document (catalog `groups`); empty: everyone."""
+        return frozenset(g.strip() for g in self.meta.get("groups", "").split(",") if g.strip())
+
 
 @dataclass(frozen=True)
 class Chunk:

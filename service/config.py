@@ -55,6 +55,13 @@ class Settings(BaseSettings):
     # or as a file holding it (a mounted secret).
     admin_key: SecretStr | None = None
     admin_key_file: Path | None = None
+    # Read access. Programs: KBQA_SEARCH_KEYS='{"<key>": ["hr", "finance"], "<key2>": ["*"]}' makes
+    # a Bearer key required on every read route, each key reading public documents plus its
+    # groups' ("*": all). People: behind a reverse proxy that authenticates them (SSO), trust the
+    # proxy's groups header instead. With neither, callers read the documents that name no groups.
+    search_keys: dict[SecretStr, list[str]] = Field(default_factory=dict)
+    trust_groups_header: bool = False
+    groups_header: str = "X-KBQA-Groups"
     # Log each question's text (off: questions can carry personal data).
     log_questions: bool = False
     # Fitted abstention model (weights + threshold); None = the one shipped with kbqa (service/qa/).

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import hmac
-import re
 import logging
+import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from pydantic import SecretStr
 
 from indexer.errors import KbqaError
 from service.api.admission import InFlightLimit, Overloaded, RateLimiter
 from service.api.observability import Metrics
 from service.config import Settings
+from service.qa.access import EVERYONE, Audience
 from service.qa.pipeline import QAPipeline
 
 log = logging.getLogger("kbqa")
@@ -139,13 +141,42 @@ def require_admin(request: Request, state: Annotated[AppState, Depends(get_state
         raise HTTPException(401, "a valid admin key is required", headers={"WWW-Authenticate": "Bearer"})
 
 
+def get_audience(request: Request, state: Annotated[AppState, Depends(get_state)]) -> Audience:
+    """Who is asking: the groups of the caller's search key and/or of the trusted proxy's header."""
+    cfg = state.settings
+    groups: set[str] = set()
+    if cfg.search_keys:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        granted = _granted(given.strip().encode(), cfg.search_keys) if scheme.lower() == "bearer" else None
+        if granted is None:
+            raise HTTPException(401, "a valid search key is required", headers={"WWW-Authenticate": "Bearer"})
+        if "*" in granted:
+            return EVERYONE
+        groups.update(granted)
+    if cfg.trust_groups_header:
+        header = request.headers.get(cfg.groups_header, "")
+        groups.update(g.strip() for g in header.split(",") if g.strip())
+    return Audience(frozenset(groups))
+
+
+def _granted(given: bytes, keys: dict[SecretStr, list[str]]) -> list[str] | None:
+    """The groups of the key given, comparing it with every key in constant time."""
+    found = None
+    for key, groups in keys.items():
+        if hmac.compare_digest(given, key.get_secret_value().encode()):
+            found = groups
+    return found
+
+
 # What a query route may answer before doing any work, for its OpenAPI description.
 REFUSALS: dict[int | str, dict[str, object]] = {
+    401: {"description": "A search key is required and was missing or wrong"},
     429: {"description": "Too many requests from this client (Retry-After says when to retry)"},
     503: {"description": "Overloaded (Retry-After) or the index is not loaded"},
 }
 StateDep = Annotated[AppState, Depends(get_state)]
 QuerySlot = Depends(query_slot)
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+AudienceDep = Annotated[Audience, Depends(get_audience)]
 AdminOnly = Depends(require_admin)
 PipelineDep = Annotated[QAPipeline, Depends(get_pipeline)]

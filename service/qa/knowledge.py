@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import numpy as np
+
 from indexer.chunking import Candidate
 from indexer.embedding import ModelSignature
 from indexer.errors import IndexMismatch
 from indexer.models import Chunk, Document, UnitKind
 from indexer.store import IndexData
 from service.errors import DocumentNotFound
+from service.qa.access import EVERYONE, Audience
 from service.qa.query import QueryAnalyzer
 
 
@@ -24,6 +27,8 @@ class KnowledgeBase:
         self._by_chunk: dict[int, list[int]] = defaultdict(list)
         for row, cand in enumerate(data.candidates):
             self._by_chunk[cand.chunk_id].append(row)
+        self.restricted = any(d.groups for d in data.documents)
+        self._masks: dict[Audience, np.ndarray] = {}
         terms = data.analyzer
         self.context_terms = [set(terms.doc_terms(c.context)) for c in self.chunks]
         # Terms of each answer span, and of the span with its lead-in line.
@@ -48,11 +53,22 @@ class KnowledgeBase:
         if reason is not None:
             raise IndexMismatch(reason)
 
-    def document(self, doc_id: str) -> Document:
-        try:
-            return self.documents[doc_id]
-        except KeyError:
-            raise DocumentNotFound(doc_id) from None
+    def document(self, doc_id: str, audience: Audience = EVERYONE) -> Document:
+        """A document the audience may read; any other is not found (not "forbidden", which
+        would tell that it exists)."""
+        doc = self.documents.get(doc_id)
+        if doc is None or not audience.may_read(doc):
+            raise DocumentNotFound(doc_id)
+        return doc
+
+    def visible(self, audience: Audience) -> np.ndarray | None:
+        """Which passages the audience may read, as a mask over the chunks; None for all of them."""
+        if audience.everything or not self.restricted:
+            return None
+        if audience not in self._masks:
+            readable = {d.doc_id for d in self.documents.values() if audience.may_read(d)}
+            self._masks[audience] = np.array([c.doc_id in readable for c in self.chunks], dtype=bool)
+        return self._masks[audience]
 
     def document_of(self, cand: Candidate) -> Document:
         return self.documents[self.chunks[cand.chunk_id].doc_id]

@@ -12,6 +12,7 @@ import numpy as np
 from indexer.embedding import Embedder, ModelSignature
 from indexer.store import IndexData, read_index
 from service.qa.abstention import DEFAULT_MODEL_PATH, AbstentionModel
+from service.qa.access import EVERYONE, Audience
 from service.qa.knowledge import KnowledgeBase
 from service.qa.lexical import LexicalIndex
 from service.qa.metadata import author_span, author_topic
@@ -53,20 +54,21 @@ class QAPipeline:
         model = AbstentionModel.from_file(abstention_path or DEFAULT_MODEL_PATH)
         return cls(read_index(index_dir), embedder, model, tuning)
 
-    def search(self, query: str, k: int) -> list[Passage]:
+    def search(self, query: str, k: int, audience: Audience = EVERYONE) -> list[Passage]:
         analyzed = self.kb.analyzer.analyze(query)
-        retrieved = self.retriever.retrieve(analyzed, self.embedder.embed([analyzed.repaired])[0])
+        vector = self.embedder.embed([analyzed.repaired])[0]
+        retrieved = self.retriever.retrieve(analyzed, vector, self.kb.visible(audience))
         ranked = retrieved.ranked
         return [
             self._passage(int(r), float(s)) for r, s in zip(ranked.rows[:k], ranked.fused[:k], strict=True)
         ]
 
-    def ask(self, question: str, top_k: int) -> Answer:
+    def ask(self, question: str, top_k: int, audience: Audience = EVERYONE) -> Answer:
         topic = author_topic(question)
         # "who wrote?" names no article: an empty topic gets the no-content-words answer.
         query = self.kb.analyzer.analyze(question if topic is None else topic)
         vector, without = self._embed_with_ablations(query)
-        retrieved = self.retriever.retrieve(query, vector)
+        retrieved = self.retriever.retrieve(query, vector, self.kb.visible(audience))
         selection = self.select(query, retrieved, without)
         if topic is not None:
             selection = self._author(retrieved, selection)

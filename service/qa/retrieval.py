@@ -88,10 +88,15 @@ class HybridRetriever:
         self._clause_owner = np.asarray(data.clause_owner, dtype=np.int64)
         self._first_candidate, self._candidate_count = _candidate_ranges(data)
 
-    def retrieve(self, query: AnalyzedQuery, vector: np.ndarray) -> Retrieved:
+    def retrieve(
+        self, query: AnalyzedQuery, vector: np.ndarray, visible: np.ndarray | None = None
+    ) -> Retrieved:
+        """Ranked passages for a question; with `visible` (a mask over the passages), only those."""
         depth = min(self.depth, len(self.data.chunks))
-        dense_rows = self.dense_rows(vector, depth)
+        dense_rows = self.dense_rows(vector, depth, visible)
         bm25 = self.lexical.scores(query.terms)
+        if visible is not None:
+            bm25 = np.where(visible, bm25, 0.0).astype(np.float32)
         rows = candidate_rows(dense_rows, bm25, depth)
         dense = self.data.passage_vectors[rows] @ vector
         context = self.data.context_vectors[rows] @ vector
@@ -102,9 +107,15 @@ class HybridRetriever:
         )
         return Retrieved(ranked, span_sims, agree)
 
-    def dense_rows(self, vector: np.ndarray, k: int) -> np.ndarray:
-        """The `k` passages most similar to the question vector, best first (FAISS)."""
-        _, found = self._passages.search(vector[None, :], k)
+    def dense_rows(self, vector: np.ndarray, k: int, visible: np.ndarray | None = None) -> np.ndarray:
+        """The `k` passages most similar to the question vector, best first (FAISS); with
+        `visible`, among those only (an exact filtered search, not a filter after the fact)."""
+        params = None
+        if visible is not None:
+            # faiss's stubs give the C++ signatures; its Python wrapper takes a packed bitmap array.
+            bitmap = faiss.IDSelectorBitmap(np.packbits(visible, bitorder="little"))  # type: ignore[call-arg, arg-type]
+            params = faiss.SearchParameters(sel=bitmap)  # type: ignore[call-arg]
+        _, found = self._passages.search(vector[None, :], k, params=params)
         return found[0][found[0] >= 0]
 
     def span_similarities(self, vector: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ from typing import cast
 
 from fastapi import APIRouter
 
-from service.api.deps import REFUSALS, PipelineDep, QuerySlot, StateDep
+from service.api.deps import REFUSALS, AudienceDep, PipelineDep, QuerySlot, StateDep
 from service.api.models import AskRequestBase, AskResponse, ask_request_model, ask_response, elapsed_ms
 from service.config import QueryLimits
 
@@ -19,11 +19,11 @@ def router(limits: QueryLimits) -> APIRouter:
     api = APIRouter(tags=["answers"])
 
     @api.post("/ask", response_model=AskResponse, dependencies=[QuerySlot], responses=REFUSALS)
-    def ask(body: AskRequest, pipeline: PipelineDep, state: StateDep) -> AskResponse:  # type: ignore[valid-type]  # made at start
+    def ask(body: AskRequest, pipeline: PipelineDep, state: StateDep, audience: AudienceDep) -> AskResponse:  # type: ignore[valid-type]  # made at start
         """Answer a question with a verbatim span and the passages it came from, or decline."""
         started = time.perf_counter()
         request = cast(AskRequestBase, body)
-        answer = pipeline.ask(request.question.strip(), request.top_k)
+        answer = pipeline.ask(request.question.strip(), request.top_k, audience)
         state.metrics.answers.labels("declined" if answer.text is None else "answered").inc()
         if state.settings.log_questions:
             fields = {"question": answer.question, "answered": answer.text is not None}

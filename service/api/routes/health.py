@@ -25,7 +25,9 @@ async def readyz(state: StateDep) -> JSONResponse:
     if state.pipeline is None:
         body = ReadyResponse(status="unavailable", detail=state.readiness())
         return JSONResponse(status_code=503, content=body.model_dump())
-    summary = {k: v for k, v in state.pipeline.kb.manifest.items() if k != "files"}
+    # Where some documents are restricted, their number and the corpus are nobody's business here.
+    hidden = {"files", "counts", "corpus"} if state.pipeline.kb.restricted else {"files"}
+    summary = {k: v for k, v in state.pipeline.kb.manifest.items() if k not in hidden}
     return JSONResponse(content=ReadyResponse(status="ready", manifest=summary).model_dump())
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from service.api.deps import REFUSALS, PipelineDep, QuerySlot
+from service.api.deps import REFUSALS, AudienceDep, PipelineDep, QuerySlot
 from service.api.errors import unprocessable
 from service.api.models import NOT_BLANK, SearchResponse, citation, elapsed_ms, text_problem, too_long
 from service.config import QueryLimits
@@ -20,6 +20,7 @@ def router(limits: QueryLimits) -> APIRouter:
     @api.get("/search", response_model=SearchResponse, dependencies=[QuerySlot], responses=REFUSALS)
     def search(
         pipeline: PipelineDep,
+        audience: AudienceDep,
         q: Annotated[str, Query(min_length=1, description="Search text.", json_schema_extra=text_schema)],
         k: Annotated[int, Query(ge=1, le=max_k, description=f"Results (1-{max_k}).")] = limits.default_top_k,
     ) -> SearchResponse:
@@ -27,7 +28,7 @@ def router(limits: QueryLimits) -> APIRouter:
         if (message := text_problem(q, "q") or too_long(q, max_chars, "q")) is not None:
             raise unprocessable(("query", "q"), message)
         started = time.perf_counter()
-        passages = pipeline.search(q.strip(), k)
+        passages = pipeline.search(q.strip(), k, audience)
         return SearchResponse(
             query=q.strip(), results=[citation(p) for p in passages], took_ms=elapsed_ms(started)
         )

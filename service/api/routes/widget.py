@@ -20,7 +20,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from service.api.deps import PipelineDep
+from service.api.deps import AudienceDep, PipelineDep
 from service.api.errors import unprocessable
 from service.errors import DocumentNotFound
 
@@ -96,6 +96,7 @@ def _check_range(start: int | None, end: int | None, length: int) -> tuple[int, 
 def document_view(
     doc_id: str,
     pipeline: PipelineDep,
+    audience: AudienceDep,
     start: Annotated[int | None, Query(ge=0, description="First character of the cited range.")] = None,
     end: Annotated[
         int | None,
@@ -107,7 +108,7 @@ def document_view(
 ) -> HTMLResponse:
     """The article as text, the range [start, end) highlighted and scrolled into view."""
     try:
-        doc = pipeline.kb.document(doc_id)
+        doc = pipeline.kb.document(doc_id, audience)
     except DocumentNotFound as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
     text: str = doc.text

@@ -1,0 +1,22 @@
+"""Per-document access: a document may name the groups that can read it (catalog `groups`);
+a caller's `Audience` says which groups it is in. Enforced at retrieval, so a caller only ever
+gets passages, answers and documents it may read, and no score is computed from the others."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from indexer.models import Document
+
+
+@dataclass(frozen=True)
+class Audience:
+    groups: frozenset[str] = frozenset()
+    everything: bool = False  # an operator, or a key granted "*"
+
+    def may_read(self, doc: Document) -> bool:
+        return self.everything or not doc.groups or bool(doc.groups & self.groups)
+
+
+PUBLIC = Audience()  # documents that name no groups
+EVERYONE = Audience(everything=True)  # in-process use: the CLI, the eval, the benchmark
