@@ -32,19 +32,19 @@ browser:
 
 # The index is built from the corpus by the indexer's code: it is rebuilt when either changed
 # since (after a pull, say), and re-indexing embeds only texts it has no vector for.
-$(INDEX)/manifest.json: $(wildcard corpus/*) $(wildcard indexer/*.py) | $(STAMP)
+$(INDEX)/current/manifest.json: $(wildcard corpus/*) $(wildcard indexer/*.py) | $(STAMP)
 	$(BIN)/kbqa index --corpus corpus --out $(INDEX)
 
 index: $(STAMP)
 	$(BIN)/kbqa index --corpus corpus --out $(INDEX)
 
-run: $(STAMP) $(INDEX)/manifest.json
+run: $(STAMP) $(INDEX)/current/manifest.json
 	$(BIN)/kbqa serve --host $(HOST) --port $(PORT) --index $(INDEX)
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
 
-eval: $(STAMP) $(INDEX)/manifest.json
+eval: $(STAMP) $(INDEX)/current/manifest.json
 	$(BIN)/kbqa eval --index $(INDEX)
 
 # Refit the abstention model (service/qa/abstention.json) on the bundled corpus and two unrelated
@@ -52,7 +52,7 @@ eval: $(STAMP) $(INDEX)/manifest.json
 # fit: it is the held-out check of how the fitted model carries over to a new knowledge base.
 EVAL_KBS     := other_kb web_kb
 EVAL_INDEXES ?= /tmp/kbqa-eval-indexes
-fit: $(STAMP) $(INDEX)/manifest.json
+fit: $(STAMP) $(INDEX)/current/manifest.json
 	for kb in $(EVAL_KBS); do $(BIN)/kbqa index --corpus eval/$$kb/corpus --out $(EVAL_INDEXES)/$$kb || exit 1; done
 	$(BIN)/kbqa eval --index $(INDEX) --fit service/qa/abstention.json \
 	  $(foreach kb,$(EVAL_KBS),--fit-also eval/$(kb)/questions.jsonl:$(EVAL_INDEXES)/$(kb))

@@ -1,5 +1,6 @@
 """The indexing pipeline: corpus folder -> cleaned, structured, chunked documents -> vectors ->
-index directory. `prepare` is pure (no model); `build_index` adds the embedder and the disk."""
+the next version of an index folder. `prepare` is pure (no model); `build_index` adds the
+embedder and the disk."""
 
 from __future__ import annotations
 
@@ -18,9 +19,9 @@ from indexer.chunking import Candidate, ChunkingParams, candidates_for, chunk_do
 from indexer.cleaning import clean_lines
 from indexer.corpus import read_corpus
 from indexer.embedding import Embedder, ModelSignature
-from indexer.errors import CorpusError, IndexLoadError
+from indexer.errors import CorpusError
 from indexer.models import Chunk, Document, UnitKind
-from indexer.store import IndexData, make_manifest, read_index, write_index
+from indexer.store import IndexData, IndexWriter, make_manifest
 from indexer.structure import parse_blocks, title_from_lines
 from indexer.texts import candidate_text, context_text, passage_text
 
@@ -174,20 +175,24 @@ def build_index(
     *,
     progress: bool = False,
 ) -> dict[str, Any]:
+    """Index `corpus` as the next version of the index at `out` and make it the live one.
+
+    The corpus is read before `out` is touched (a refused corpus creates nothing); the rest runs
+    under the build lock, so the vectors reused are those of the version that is live when the
+    new one replaces it, also when the build before this one was killed half-way."""
     params = params or ChunkingParams()
-    try:
-        previous: IndexData | None = read_index(out)
-    except IndexLoadError:
-        previous = None
     prepared = prepare(corpus, params)
-    result = embed_prepared(prepared, embedder, progress=progress, reuse=reusable_vectors(previous, embedder))
-    manifest = make_manifest(
-        result.data,
-        model=ModelSignature.of(embedder),
-        params=params,
-        corpus_path=str(corpus),
-        kbqa_version=__version__,
-    )
-    manifest["counts"] |= {"embedded": result.embedded, "reused": result.reused}
-    write_index(result.data, manifest, out)
-    return manifest
+    with IndexWriter(out) as writer:
+        previous = writer.previous()
+        reuse = reusable_vectors(previous, embedder)
+        del previous  # its memory maps are not needed past this point
+        result = embed_prepared(prepared, embedder, progress=progress, reuse=reuse)
+        manifest = make_manifest(
+            result.data,
+            model=ModelSignature.of(embedder),
+            params=params,
+            corpus_path=str(corpus),
+            kbqa_version=__version__,
+        )
+        manifest["counts"] |= {"embedded": result.embedded, "reused": result.reused}
+        return writer.commit(result.data, manifest)

@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     max_connections: Annotated[int, Field(ge=1, le=10_000)] = 128
     keep_alive_seconds: Annotated[int, Field(ge=1, le=300)] = 5
     shutdown_grace_seconds: Annotated[int, Field(ge=1, le=600)] = 10
+    # Host names the service answers to (Host header); others get 400. ["*"]: any, as on loopback.
+    allowed_hosts: list[str] = Field(default_factory=lambda: ["*"])
     # Which pages may frame kbqa's pages and responses (a CSP frame-ancestors source list). The
     # widget is a script, not a frame: it is unaffected.
     frame_ancestors: str = "'self'"

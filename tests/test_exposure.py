@@ -56,3 +56,10 @@ def test_readiness_names_no_server_path(tmp_path: Path, embedder: Embedder) -> N
         detail = c.get("/readyz").json()["detail"]
         assert "no index" in detail and str(tmp_path) not in detail and ".../index" in detail
         assert str(tmp_path) not in c.post("/ask", json={"question": "who outranks the COO?"}).text
+
+
+def test_with_allowed_hosts_other_host_names_are_refused(index_dir: Path, embedder: Embedder) -> None:
+    settings = Settings(index_dir=index_dir, allowed_hosts=["kb.intranet.example", "testserver"])
+    with TestClient(create_app(settings, embedder_factory=lambda _: embedder)) as c:
+        assert c.get("/healthz").status_code == 200
+        assert c.get("/healthz", headers={"Host": "evil.example"}).status_code == 400

@@ -1,8 +1,12 @@
 """Index format and manifest validation, with a fake embedder (the model is beside the point)."""
 
+import hashlib
 import json
-from collections.abc import Sequence
+import os
+import shutil
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -10,7 +14,8 @@ import pytest
 from indexer.build import build_index
 from indexer.chunking import ChunkingParams
 from indexer.errors import IndexLoadError, IndexMismatch
-from indexer.store import FORMAT_VERSION, read_index
+from indexer.store import FORMAT_VERSION, read_index, read_manifest
+from indexer.versions import live_folder
 from service.qa.pipeline import QAPipeline
 from tests.fakes import HashingEmbedder
 
@@ -24,8 +29,13 @@ def built(tmp_path: Path) -> Path:
     return out
 
 
+def live(out: Path) -> Path:
+    """The folder of the version the index's pointer names."""
+    return live_folder(out)[1]
+
+
 def test_manifest_describes_the_build(built: Path) -> None:
-    manifest = json.loads((built / "manifest.json").read_text())
+    manifest = json.loads((live(built) / "manifest.json").read_text())
     assert manifest["format_version"] == FORMAT_VERSION
     assert manifest["model"] == {"id": "test/hashing", "weights_sha256": None, "dimension": 64}
     assert manifest["counts"]["documents"] == 4
@@ -37,9 +47,23 @@ def test_manifest_describes_the_build(built: Path) -> None:
 
 
 def test_rebuild_replaces_atomically_and_leaves_no_temp(built: Path) -> None:
-    build_index(CORPUS, built, HashingEmbedder())
-    assert read_index(built).manifest["counts"]["documents"] == 4
+    first = read_manifest(built)["version"]
+    second = build_index(CORPUS, built, HashingEmbedder())["version"]
+    third = build_index(CORPUS, built, HashingEmbedder())["version"]
+    assert first < second < third
+    data = read_index(built)
+    assert data.manifest["counts"]["documents"] == 4 and data.manifest["version"] == third
     assert sorted(p.name for p in built.parent.iterdir()) == ["index"]
+    # Only the pointer, the build lock and the live version with the one before it remain.
+    assert sorted(p.name for p in built.iterdir()) == [".lock", "current", "versions"]
+    assert sorted(p.name for p in (built / "versions").iterdir()) == [second, third]
+
+
+def test_the_index_is_readable_by_others(built: Path) -> None:
+    for path in [built, *built.rglob("*")]:
+        if path.is_symlink():
+            continue
+        assert path.stat().st_mode & 0o777 == (0o755 if path.is_dir() else 0o644), path
 
 
 def test_missing_index_is_a_clear_error(tmp_path: Path) -> None:
@@ -48,14 +72,14 @@ def test_missing_index_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_corrupt_file_is_detected(built: Path) -> None:
-    (built / "chunks.json").write_text("[]")
+    (live(built) / "chunks.json").write_text("[]")
     with pytest.raises(IndexLoadError, match="corrupt"):
         read_index(built)
 
 
 @pytest.mark.parametrize("name", ["passages.npy", "bm25/params.index.json", "analysis.json"])
 def test_a_changed_or_missing_file_is_detected(built: Path, name: str) -> None:
-    path = built / name
+    path = live(built) / name
     path.write_bytes(path.read_bytes()[:100])
     with pytest.raises(IndexLoadError, match="corrupt"):
         read_index(built)
@@ -65,9 +89,9 @@ def test_a_changed_or_missing_file_is_detected(built: Path, name: str) -> None:
 
 
 def test_a_manifest_without_a_model_is_refused_not_a_crash(built: Path) -> None:
-    manifest = json.loads((built / "manifest.json").read_text())
+    manifest = json.loads((live(built) / "manifest.json").read_text())
     del manifest["model"]
-    (built / "manifest.json").write_text(json.dumps(manifest))
+    (live(built) / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(IndexLoadError, match="which model"):
         read_index(built)
 
@@ -79,9 +103,9 @@ def test_vectors_are_memory_mapped_read_only(built: Path) -> None:
 
 
 def test_other_format_version_is_refused(built: Path) -> None:
-    manifest = json.loads((built / "manifest.json").read_text())
+    manifest = json.loads((live(built) / "manifest.json").read_text())
     manifest["format_version"] = 999
-    (built / "manifest.json").write_text(json.dumps(manifest))
+    (live(built) / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(IndexLoadError, match="format version"):
         read_index(built)
 
@@ -104,8 +128,6 @@ class CountingEmbedder(HashingEmbedder):
 
 
 def test_reindexing_embeds_only_what_changed(tmp_path: Path) -> None:
-    import shutil
-
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)
     out = tmp_path / "index"
@@ -168,3 +190,89 @@ def test_a_corpus_with_no_text_is_refused(tmp_path: Path) -> None:
     with pytest.raises(CorpusError, match="no indexable text"):
         build_index(corpus, tmp_path / "index", HashingEmbedder())
     assert not (tmp_path / "index").exists()
+
+
+def _tamper(out: Path, name: str, content: object) -> None:
+    """Replace one file of the live version and record its new hash, so only its shape is wrong."""
+    folder = live(out)
+    payload = json.dumps(content).encode()
+    (folder / name).write_bytes(payload)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    if name != "manifest.json":
+        manifest["files"][name] = hashlib.sha256(payload).hexdigest()
+        (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+def _manifest(out: Path) -> dict[str, Any]:
+    return dict(json.loads((live(out) / "manifest.json").read_text()))
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("manifest.json", [1, 2], "format version"),
+        ("documents.json", {"doc_id": 1}, "malformed"),
+        ("documents.json", [[1, 2]], "malformed"),
+        (
+            "documents.json",
+            [{"doc_id": "a", "path": "a", "title": "a", "text": 5, "sha256": ""}],
+            "malformed",
+        ),
+        ("chunks.json", [{"chunk_id": "x"}], "malformed"),
+        ("chunks.json", [], "inconsistent|holds"),
+        ("candidates.json", {"chunk_id": [0]}, "malformed"),
+        ("candidates.json", [1], "malformed"),
+        ("text_hashes.json", {"a": 1}, "hashes for"),
+        ("analysis.json", {"vocabulary": [1]}, "malformed"),
+        ("passages.npy", "not numpy", "not a readable"),
+    ],
+)
+def test_a_file_of_the_wrong_shape_is_refused_with_a_reason(
+    built: Path, name: str, content: object, reason: str
+) -> None:
+    _tamper(built, name, content)
+    with pytest.raises(IndexLoadError, match=reason):
+        read_index(built)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda m: m.update(files=["documents.json"]),
+        lambda m: m["files"].update({"../../outside.json": "0"}),
+        lambda m: m["files"].update({"/etc/hostname": "0"}),
+        lambda m: m.update(model={"id": "x", "dimension": "wide"}),
+        lambda m: m.pop("files"),
+    ],
+)
+def test_a_manifest_of_the_wrong_shape_is_refused(
+    built: Path, change: Callable[[dict[str, Any]], object]
+) -> None:
+    manifest = _manifest(built)
+    change(manifest)
+    _tamper(built, "manifest.json", manifest)
+    with pytest.raises(IndexLoadError):
+        read_index(built)
+
+
+def test_a_candidate_that_points_nowhere_is_refused(built: Path) -> None:
+    cols = json.loads((live(built) / "candidates.json").read_text())
+    cols["chunk_id"][0] = 10_000
+    _tamper(built, "candidates.json", cols)
+    with pytest.raises(IndexLoadError, match="inconsistent"):
+        read_index(built)
+
+
+def test_a_pointer_to_a_missing_or_foreign_folder_is_refused(built: Path) -> None:
+    shutil.rmtree(live(built))
+    with pytest.raises(IndexLoadError, match="missing"):
+        read_manifest(built)
+    for target in ("../elsewhere", "/tmp", "versions/../../x"):
+        (built / "current").unlink()
+        os.symlink(target, built / "current")
+        with pytest.raises(IndexLoadError, match="points to"):
+            read_index(built)
+    (built / "current").unlink()
+    (built / "current").mkdir()
+    with pytest.raises(IndexLoadError, match="not a pointer"):
+        read_index(built)
