@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from indexer import __version__
 from indexer.analysis import TermAnalyzer
 from indexer.chunking import Candidate, ChunkingParams, candidates_for, chunk_document, clauses
 from indexer.cleaning import clean_lines
-from indexer.corpus import read_corpus
+from indexer.corpus import Skipped, read_corpus
 from indexer.embedding import Embedder, ModelSignature
 from indexer.errors import CorpusError
 from indexer.models import Chunk, Document, UnitKind
@@ -31,6 +31,7 @@ class Prepared:
     documents: list[Document]
     chunks: list[Chunk]
     candidates: list[Candidate]
+    skipped: list[Skipped] = field(default_factory=list)
 
 
 def prepare_document(
@@ -47,15 +48,20 @@ def prepare_document(
 def prepare(corpus: Path, params: ChunkingParams) -> Prepared:
     documents: list[Document] = []
     chunks: list[Chunk] = []
-    for document, _entry in read_corpus(corpus):
+    read, skipped = read_corpus(corpus)
+    for document in read:
         resolved, doc_chunks = prepare_document(document, params, len(chunks))
         documents.append(resolved)
         chunks.extend(doc_chunks)
     if not chunks:
-        raise CorpusError(f"no indexable text in {corpus}: every file is empty or only page chrome")
+        reasons = "; ".join(f"{s.path}: {s.reason}" for s in skipped)
+        raise CorpusError(
+            f"no indexable text in {corpus}: every file is empty or only page chrome"
+            + (f" (skipped {reasons})" if reasons else "")
+        )
     texts = {d.doc_id: d.text for d in documents}
     candidates = [c for chunk in chunks for c in candidates_for(chunk, texts[chunk.doc_id], params)]
-    return Prepared(documents, chunks, candidates)
+    return Prepared(documents, chunks, candidates, skipped)
 
 
 def embedding_texts(prepared: Prepared, clause_rows: list[tuple[int, int, int]]) -> list[str]:
@@ -195,4 +201,5 @@ def build_index(
             kbqa_version=__version__,
         )
         manifest["counts"] |= {"embedded": result.embedded, "reused": result.reused}
+        manifest["skipped"] = [{"path": s.path, "reason": s.reason} for s in prepared.skipped]
         return writer.commit(result.data, manifest)

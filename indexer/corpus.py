@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from indexer.errors import CorpusError
@@ -41,19 +42,48 @@ def _value(value: object) -> str:
     return str(value)
 
 
-def read_corpus(folder: Path) -> list[tuple[Document, dict[str, str]]]:
-    """Documents in file-name order, each with its catalog entry (possibly empty). The title is
-    resolved later, from the catalog or the text."""
+@dataclass(frozen=True)
+class Skipped:
+    """A corpus file that was not indexed, and why: `kbqa index` reports every one."""
+
+    path: str
+    reason: str
+
+
+# A file is text when its first bytes hold no NUL and few control characters: a binary file
+# renamed .txt would otherwise be "decoded" into noise and indexed.
+SNIFF_BYTES = 8192
+MAX_CONTROL_SHARE = 0.05
+
+
+def binary_reason(raw: bytes) -> str | None:
+    head = raw[:SNIFF_BYTES]
+    if b"\x00" in head:
+        return "binary content (NUL bytes), not text"
+    controls = sum(b < 32 and b not in (9, 10, 12, 13) for b in head)
+    if head and controls / len(head) > MAX_CONTROL_SHARE:
+        return f"binary content ({controls} control bytes in the first {len(head)}), not text"
+    return None
+
+
+def read_corpus(folder: Path) -> tuple[list[Document], list[Skipped]]:
+    """Documents in file-name order (the title is resolved later, from the catalog or the text),
+    and the files skipped with their reason."""
     if not folder.is_dir():
         raise CorpusError(f"corpus folder not found: {folder}")
     catalog = read_catalog(folder)
     files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)
     if not files:
         raise CorpusError(f"no .txt or .md files in {folder}")
-    out: list[tuple[Document, dict[str, str]]] = []
+    documents: list[Document] = []
+    skipped: list[Skipped] = []
     seen: set[str] = set()
     for path in files:
         raw = path.read_bytes()
+        reason = "empty" if not raw.strip() else binary_reason(raw)
+        if reason is not None:
+            skipped.append(Skipped(path.name, reason))
+            continue
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
@@ -64,8 +94,7 @@ def read_corpus(folder: Path) -> list[tuple[Document, dict[str, str]]]:
         seen.add(doc_id)
         entry = catalog.get(path.name, {})
         meta = {k: v for k, v in entry.items() if k != "title"}
-        document = Document(
-            doc_id, path.name, entry.get("title", ""), text, hashlib.sha256(raw).hexdigest(), meta
+        documents.append(
+            Document(doc_id, path.name, entry.get("title", ""), text, hashlib.sha256(raw).hexdigest(), meta)
         )
-        out.append((document, entry))
-    return out
+    return documents, skipped

@@ -55,6 +55,8 @@ def index(
         f"{counts['candidates']} answer spans into {cfg.index_dir} "
         f"({counts['embedded']} texts embedded, {counts['reused']} unchanged ones reused)"
     )
+    for skipped in manifest.get("skipped", []):
+        typer.echo(f"skipped {skipped['path']}: {skipped['reason']}")
 
 
 @app.command()
