@@ -43,8 +43,11 @@ def main() -> None:
             i = n
             while not stop.is_set():
                 started = time.perf_counter()
+                retry_after = 0.0
                 try:
-                    status = http.post("/ask", json={"question": questions[i % len(questions)]}).status_code
+                    response = http.post("/ask", json={"question": questions[i % len(questions)]})
+                    status = response.status_code
+                    retry_after = float(response.headers.get("retry-after", 0))
                 except httpx.HTTPError:
                     status = 0  # connection refused or timed out
                 elapsed = (time.perf_counter() - started) * 1000
@@ -53,6 +56,9 @@ def main() -> None:
                     if status == 200:
                         served.append(elapsed)
                 i += clients
+                # A well-behaved client waits as told (a refused one that retried at once would
+                # only burn the cores the server needs).
+                stop.wait(min(retry_after, seconds))
 
     def prober() -> None:
         with httpx.Client(base_url=args.url, timeout=30) as http:
