@@ -12,8 +12,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 # Each package may import those of a lower layer only. `training` builds the reranker's weights
-# with the query path's own pieces; nothing imports it.
-LAYERS = {"indexer": 0, "service": 1, "training": 2, "eval": 2, "kbqa": 3}
+# with the query path's own pieces and measures them with the eval's; nothing imports it.
+LAYERS = {"indexer": 0, "service": 1, "eval": 2, "training": 3, "kbqa": 3}
 SKIP = ("eval/other_kb", "eval/web_kb", "eval/format_kb")
 MAX_FILE_LINES = 400
 MAX_FUNCTION_LINES = 60

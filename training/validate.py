@@ -1,0 +1,57 @@
+"""Validation measures: does the model rank the answer sentence first?
+
+"in-paragraph top-1": among the sentences of the question's paragraph (reading the right text);
+"pool top-1": among those plus retrieved sentences of other paragraphs and articles (also
+declining on-topic text that does not answer — what a knowledge base's candidate pool looks like).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from training.pairs import Example, dense_embed, validation_pool
+
+
+def _top1(scores: np.ndarray, positive: int, n_para: int) -> tuple[int, int]:
+    return int(int(np.argmax(scores[:n_para])) == positive), int(int(np.argmax(scores)) == positive)
+
+
+def evaluate(
+    model: Any, tokenizer: Any, examples: Sequence[Example], *, retrieved: int, batch_size: int = 64
+) -> dict[str, float]:
+    """In-paragraph and pool top-1 accuracy of the model over validation examples."""
+    import torch
+
+    from service.reranker import encode_pairs
+
+    was_training = model.training
+    model.eval()
+    in_para = pool_hits = 0
+    with torch.inference_mode():
+        for example in examples:
+            candidates, positive, n_para = validation_pool(example, retrieved=retrieved)
+            scores: list[float] = []
+            for begin in range(0, len(candidates), batch_size):
+                enc = encode_pairs(tokenizer, example.question, candidates[begin : begin + batch_size])
+                scores += model(**{k: torch.from_numpy(v) for k, v in enc.items()}).tolist()
+            a, b = _top1(np.asarray(scores), positive, n_para)
+            in_para, pool_hits = in_para + a, pool_hits + b
+    if was_training:
+        model.train()
+    n = max(len(examples), 1)
+    return {"in_paragraph_top1": in_para / n, "pool_top1": pool_hits / n, "n": float(len(examples))}
+
+
+def baseline_scores(examples: Sequence[Example], *, retrieved: int) -> dict[str, float]:
+    """The same measures for the bundled bi-encoder's cosine similarity (what the model must beat)."""
+    in_para = pool_hits = 0
+    for example in examples:
+        candidates, positive, n_para = validation_pool(example, retrieved=retrieved)
+        vectors = dense_embed([example.question, *candidates], progress=False)
+        a, b = _top1(vectors[1:] @ vectors[0], positive, n_para)
+        in_para, pool_hits = in_para + a, pool_hits + b
+    n = max(len(examples), 1)
+    return {"in_paragraph_top1": in_para / n, "pool_top1": pool_hits / n, "n": float(len(examples))}
