@@ -20,7 +20,7 @@ from indexer import __version__
 from indexer.embedding import Embedder, SentenceTransformerEmbedder
 from indexer.errors import KbqaError
 from indexer.store import read_index
-from service.api.deps import AppState, reload_logged
+from service.api.deps import AppState, public, reload_logged
 from service.api.errors import install_error_handlers
 from service.api.middleware import BodyLimitMiddleware, HeadAsGetMiddleware, SecurityHeadersMiddleware
 from service.api.models import ErrorResponse
@@ -63,7 +63,7 @@ def create_app(
         try:
             embedder = embedder_factory(settings)
         except KbqaError as exc:
-            state.load_error = str(exc)
+            state.load_error = public(str(exc))
             log.error("model not loaded: %s", exc)
         else:
             state.loader = partial(load_pipeline, settings, embedder)
