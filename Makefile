@@ -4,7 +4,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-INDEX  ?= index
+CORPUS ?= corpus
+# One index per corpus: the bundled corpus's in index/, another's in indexes/<its path, / as ->/, so
+# `make run CORPUS=...` never overwrites another corpus's index (kbqa index refuses to, too).
+INDEX  ?= $(if $(filter corpus corpus/,$(CORPUS)),index,indexes/$(subst /,-,$(patsubst %/,%,$(CORPUS))))
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
@@ -32,11 +35,11 @@ browser:
 
 # The index is built from the corpus by the indexer's code: it is rebuilt when either changed
 # since (after a pull, say), and re-indexing embeds only texts it has no vector for.
-$(INDEX)/current/manifest.json: $(wildcard corpus/*) $(wildcard indexer/*.py) | $(STAMP)
-	$(BIN)/kbqa index --corpus corpus --out $(INDEX)
+$(INDEX)/current/manifest.json: $(wildcard $(CORPUS)/*) $(wildcard indexer/*.py) | $(STAMP)
+	$(BIN)/kbqa index --corpus $(CORPUS) --out $(INDEX)
 
 index: $(STAMP)
-	$(BIN)/kbqa index --corpus corpus --out $(INDEX)
+	$(BIN)/kbqa index --corpus $(CORPUS) --out $(INDEX)
 
 run: $(STAMP) $(INDEX)/current/manifest.json
 	$(BIN)/kbqa serve --host $(HOST) --port $(PORT) --index $(INDEX)

@@ -180,16 +180,20 @@ def build_index(
     params: ChunkingParams | None = None,
     *,
     progress: bool = False,
+    replace: bool = False,
 ) -> dict[str, Any]:
     """Index `corpus` as the next version of the index at `out` and make it the live one.
 
     The corpus is read before `out` is touched (a refused corpus creates nothing); the rest runs
     under the build lock, so the vectors reused are those of the version that is live when the
-    new one replaces it, also when the build before this one was killed half-way."""
+    new one replaces it, also when the build before this one was killed half-way. An index built
+    from another corpus is not replaced unless `replace` says so."""
     params = params or ChunkingParams()
     prepared = prepare(corpus, params)
     with IndexWriter(out) as writer:
         previous = writer.previous()
+        if previous is not None and not replace:
+            _check_same_corpus(previous.manifest, corpus, out)
         reuse = reusable_vectors(previous, embedder)
         del previous  # its memory maps are not needed past this point
         result = embed_prepared(prepared, embedder, progress=progress, reuse=reuse)
@@ -203,3 +207,14 @@ def build_index(
         manifest["counts"] |= {"embedded": result.embedded, "reused": result.reused}
         manifest["skipped"] = [{"path": s.path, "reason": s.reason} for s in prepared.skipped]
         return writer.commit(result.data, manifest)
+
+
+def _check_same_corpus(manifest: dict[str, Any], corpus: Path, out: Path) -> None:
+    """Refuse to overwrite an index of another corpus: after a `git pull`, say, `make run` must
+    not silently turn a user's own index into the bundled demo's."""
+    built_from = manifest.get("corpus", {}).get("path") if isinstance(manifest.get("corpus"), dict) else None
+    if built_from and Path(built_from).resolve() != corpus.resolve():
+        raise CorpusError(
+            f"the index at {out} was built from {built_from}; indexing {corpus} into it would replace "
+            "it. Choose another --out, or pass --replace"
+        )

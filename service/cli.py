@@ -38,8 +38,11 @@ def index(
     out: Annotated[Path | None, typer.Option(help="Index directory to write (default: ./index).")] = None,
     model: Annotated[str | None, typer.Option(help="'bundled', a model folder or a hub model name.")] = None,
     max_words: Annotated[int | None, typer.Option(help="Largest passage, in words.")] = None,
+    replace: Annotated[
+        bool, typer.Option(help="Replace an index that was built from another corpus.")
+    ] = False,
 ) -> None:
-    """Build the index from a corpus folder (atomically replaces the old one)."""
+    """Build the index from a corpus folder as the index's next version (switched atomically)."""
     from indexer.build import build_index
     from indexer.chunking import ChunkingParams
     from indexer.embedding import SentenceTransformerEmbedder
@@ -47,7 +50,12 @@ def index(
     cfg = settings_from(corpus_dir=corpus, index_dir=out, model=model, chunk_max_words=max_words)
     embedder = SentenceTransformerEmbedder(cfg.model)
     manifest = build_index(
-        cfg.corpus_dir, cfg.index_dir, embedder, ChunkingParams(max_words=cfg.chunk_max_words), progress=True
+        cfg.corpus_dir,
+        cfg.index_dir,
+        embedder,
+        ChunkingParams(max_words=cfg.chunk_max_words),
+        progress=True,
+        replace=replace,
     )
     counts = manifest["counts"]
     typer.echo(

@@ -125,7 +125,8 @@ def _child(corpus: Path, out: Path, kill_at: int, conn: Any) -> None:
     trace: list[str] = []
     try:
         _instrument(str(out.resolve()), kill_at, trace)
-        build_index(corpus, out, HashingEmbedder())
+        # corpus-b stands for corpus-a after an edit: another folder, so the build says replace.
+        build_index(corpus, out, HashingEmbedder(), replace=True)
         conn.send(trace)
         os._exit(0)
     except BaseException as exc:  # a build that fails (rather than dies) is a test failure
@@ -215,7 +216,7 @@ def _check_after_kill(s: Scenario, out: Path, switched: bool) -> None:
 def _check_recovery(s: Scenario, out: Path, switched: bool) -> dict[str, Any]:
     """The next build succeeds, leaves only the live version and the one before it, and embeds
     nothing the live version already has."""
-    manifest = build_index(s.corpus, out, HashingEmbedder())
+    manifest = build_index(s.corpus, out, HashingEmbedder(), replace=True)
     counts = manifest["counts"]
     assert sorted(p.name for p in out.iterdir()) == LAYOUT
     kept = sorted(p.name for p in (out / "versions").iterdir())

@@ -39,7 +39,8 @@ def test_a_rebuilt_index_serves_after_reload_and_deleted_documents_are_gone(
     client, corpus = live
     assert client.get("/documents/cro-vs-coo").status_code == 200
     (corpus / "cro-vs-coo.txt").unlink()
-    build_index(corpus, client.app.state.kbqa.settings.index_dir, embedder)  # type: ignore[attr-defined]  # typed state
+    # The copied index names the bundled corpus folder as its source; this copy replaces it.
+    build_index(corpus, client.app.state.kbqa.settings.index_dir, embedder, replace=True)  # type: ignore[attr-defined]  # typed state
     # Until the reload the old index serves, whole.
     assert client.get("/documents/cro-vs-coo").status_code == 200
     reloaded = client.post("/admin/reload", headers=ADMIN)

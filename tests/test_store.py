@@ -276,3 +276,17 @@ def test_a_pointer_to_a_missing_or_foreign_folder_is_refused(built: Path) -> Non
     (built / "current").mkdir()
     with pytest.raises(IndexLoadError, match="not a pointer"):
         read_index(built)
+
+
+def test_an_index_of_another_corpus_is_not_replaced_unless_asked(built: Path, tmp_path: Path) -> None:
+    from indexer.errors import CorpusError
+
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "faq.txt").write_text("Parking\n\nThere are twenty spaces behind the office.\n")
+    live = read_index(built).manifest["version"]
+    with pytest.raises(CorpusError, match="was built from .*--replace"):
+        build_index(other, built, HashingEmbedder())
+    assert read_index(built).manifest["version"] == live  # untouched
+    manifest = build_index(other, built, HashingEmbedder(), replace=True)
+    assert manifest["counts"]["documents"] == 1
