@@ -11,7 +11,7 @@ import typer
 
 from eval.dataset import DEFAULT_DATASET, EvalQuestion, load_dataset
 from eval.runner import Asker, in_process_asker, measure, run, write_outputs
-from service.api.app import default_embedder, load_pipeline
+from service.api.app import default_embedder, default_reader, load_pipeline
 from service.cli import IndexOpt, settings_from
 from service.qa.abstention import AbstentionModel, Signals, fit
 from service.qa.pipeline import QAPipeline
@@ -57,7 +57,7 @@ def evaluate(
         cfg = settings_from(index_dir=index)
         # Fitting must not depend on the current model file, which may predate a new signal.
         placeholder = AbstentionModel.unfitted() if fit_to is not None else None
-        pipeline = load_pipeline(cfg, default_embedder(cfg), placeholder)
+        pipeline = load_pipeline(cfg, default_embedder(cfg), placeholder, default_reader(cfg))
         if fit_to is not None:
             pipeline.abstention = _fit(pipeline, questions, fit_also or [], fit_to)
         asker = in_process_asker(pipeline)
@@ -84,7 +84,7 @@ def _fit(pipeline: QAPipeline, questions: list[EvalQuestion], also: list[str], o
     for pair in also:
         extra_path, _, extra_index = pair.rpartition(":")
         extra = load_pipeline(
-            settings_from(index_dir=Path(extra_index)), pipeline.embedder, pipeline.abstention
+            settings_from(index_dir=Path(extra_index)), pipeline.embedder, pipeline.abstention, pipeline.reader
         )
         extra_questions = load_dataset(Path(extra_path))
         signals += [extra.ask(q.question, 5).selection.signals for q in extra_questions]

@@ -104,7 +104,7 @@ def ask(
 ) -> None:
     """Ask one question and print the answer with its sources."""
     from indexer.store import read_manifest
-    from service.api.app import default_embedder, load_pipeline
+    from service.api.app import default_embedder, default_reader, load_pipeline
     from service.api.models import ask_request_model, ask_response, elapsed_ms
 
     cfg = settings_from(index_dir=index)
@@ -113,7 +113,7 @@ def ask(
     except ValidationError as exc:
         raise typer.BadParameter(exc.errors()[0]["msg"]) from exc
     read_manifest(cfg.index_dir)  # a missing index is reported before the model loads
-    pipeline = load_pipeline(cfg, default_embedder(cfg))
+    pipeline = load_pipeline(cfg, default_embedder(cfg), reader=default_reader(cfg))
     started = time.perf_counter()
     response = ask_response(pipeline.ask(request.question.strip(), request.top_k), elapsed_ms(started))
     if as_json:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -68,6 +68,15 @@ class Settings(BaseSettings):
     log_questions: bool = False
     # Fitted abstention model (weights + threshold); None = the one shipped with kbqa (service/qa/).
     abstention_model: Path | None = None
+    # The answer reranker, a cross-encoder that reads the best candidate spans against the
+    # question: "bundled" = the one trained by this project (service/models/reranker/), a folder
+    # holding one, or "off" (hand-set span scores and the abstention model above).
+    reranker: str = "bundled"
+    # How it runs: "auto" = int8 ONNX when it agrees with PyTorch, else fp32 ONNX, else PyTorch.
+    reranker_backend: Literal["auto", "torch", "onnx-fp32", "onnx-int8"] = "auto"
+    # How its logit is combined with the other signals, and abstention with it (depth, weights,
+    # threshold); None = the one shipped with kbqa (service/qa/answer_model.json).
+    answer_model: Path | None = None
     # Origins allowed to call the API from a browser (the embeddable widget); [] = same origin only.
     cors_origins: list[str] = Field(default_factory=list)
 
@@ -77,6 +86,14 @@ class Settings(BaseSettings):
         if not value.strip():
             raise ValueError("model must be 'bundled', a model folder or a model name")
         return value.strip()
+
+    @field_validator("reranker")
+    @classmethod
+    def _reranker_named(cls, value: str) -> str:
+        value = value.strip()
+        if value not in ("bundled", "off") and not Path(value).is_dir():
+            raise ValueError(f"reranker must be 'bundled', 'off' or a model folder; {value!r} is none")
+        return value
 
     @field_validator("cors_origins")
     @classmethod

@@ -9,7 +9,9 @@ import logging
 import signal
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from functools import partial
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -18,7 +20,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from indexer import __version__
 from indexer.embedding import Embedder, SentenceTransformerEmbedder
-from indexer.errors import KbqaError
+from indexer.errors import KbqaError, ModelError
 from indexer.store import read_index
 from service.api.deps import AppState, public, reload_logged
 from service.api.errors import install_error_handlers
@@ -28,32 +30,58 @@ from service.api.observability import ObservabilityMiddleware
 from service.api.routes import admin, ask, documents, health, search, widget
 from service.config import Settings
 from service.qa.abstention import DEFAULT_MODEL_PATH, AbstentionModel
+from service.qa.answer_model import DEFAULT_ANSWER_MODEL_PATH, AnswerModel
 from service.qa.pipeline import QAPipeline
+from service.qa.reading import Reader
 from service.qa.tuning import Tuning
 
 log = logging.getLogger("kbqa")
 
 EmbedderFactory = Callable[[Settings], Embedder]
+ReaderFactory = Callable[[Settings], Reader | None]
 
 
 def default_embedder(settings: Settings) -> Embedder:
     return SentenceTransformerEmbedder(settings.model)
 
 
+def default_reader(settings: Settings) -> Reader | None:
+    """The configured answer reranker, or None when it is off."""
+    if settings.reranker == "off":
+        return None
+    from service.reranker import DEFAULT_FOLDER, Reranker
+
+    folder = DEFAULT_FOLDER if settings.reranker == "bundled" else Path(settings.reranker)
+    try:
+        return Reranker(folder, backend=settings.reranker_backend)
+    except (OSError, ValueError, RuntimeError) as exc:  # missing or mismatched weights
+        raise ModelError(f"cannot load the reranker from {folder.name}: {exc}") from exc
+
+
 def load_pipeline(
-    settings: Settings, embedder: Embedder, abstention: AbstentionModel | None = None
+    settings: Settings,
+    embedder: Embedder,
+    abstention: AbstentionModel | None = None,
+    reader: Reader | None = None,
 ) -> QAPipeline:
     """The index with its abstention model: `abstention` when given (fitting a new one), else
-    the configured file."""
+    the configured file — or, with a reader, the fitted answer model's."""
     tuning = Tuning(search_depth=settings.search_depth, answer_passages=settings.answer_passages)
+    if reader is not None:
+        fitted = AnswerModel.from_file(settings.answer_model or DEFAULT_ANSWER_MODEL_PATH)
+        tuning = replace(tuning, answer=fitted.weights, reader_depth=fitted.depth)
+        abstention = abstention or fitted.abstention
     model = abstention or AbstentionModel.from_file(settings.abstention_model or DEFAULT_MODEL_PATH)
-    pipeline = QAPipeline(read_index(settings.index_dir), embedder, model, tuning)
+    pipeline = QAPipeline(read_index(settings.index_dir), embedder, model, tuning, reader)
     embedder.embed(["warm-up"])  # the first call pays one-off costs; keep them out of the first request
     return pipeline
 
 
 def create_app(
-    settings: Settings | None = None, *, embedder_factory: EmbedderFactory = default_embedder
+    settings: Settings | None = None,
+    *,
+    embedder_factory: EmbedderFactory = default_embedder,
+    reader_factory: ReaderFactory = default_reader,
 ) -> FastAPI:
     settings = settings or Settings()
     state = AppState(settings)
@@ -62,11 +90,12 @@ def create_app(
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         try:
             embedder = embedder_factory(settings)
+            reader = reader_factory(settings)
         except KbqaError as exc:
             state.load_error = public(str(exc))
             log.error("model not loaded: %s", exc)
         else:
-            state.loader = partial(load_pipeline, settings, embedder)
+            state.loader = partial(load_pipeline, settings, embedder, reader=reader)
             state.load()
         unhook = _reload_on_sighup(state)
         yield

@@ -41,6 +41,8 @@ class Signals:
     passage_margin: float  # fused score of the best passage minus the runner-up's
     type_mismatch: float = 0.0  # 1 when the question asks for a number or date and the span has none
     rankings_agree: float = 0.0  # 1 when dense and lexical search put the same passage first
+    # The reranker's probability that the chosen span answers the question (0 without a reranker).
+    reader_probability: float = 0.0
 
     def vector(self) -> np.ndarray:
         return np.array(list(asdict(self).values()), dtype=np.float64)

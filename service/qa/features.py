@@ -117,6 +117,9 @@ FEATURES: tuple[Feature, ...] = (
     Feature("answer_type", _answer_type, 0.15, "the span holds what the question word asks for"),
 )
 FEATURE_NAMES = tuple(f.name for f in FEATURES)
+# The cross-encoder's logit: a feature of the pool as a whole (one batched model call, in
+# service/qa/reading.py), weighed with the others when a reranker serves.
+READER_FEATURE = "reranker"
 DEFAULT_WEIGHTS: Mapping[str, float] = {f.name: f.weight for f in FEATURES}
 
 
@@ -126,9 +129,9 @@ def feature_table(views: Sequence[CandidateView]) -> dict[str, np.ndarray]:
 
 
 def span_scores(table: Mapping[str, np.ndarray], weights: Mapping[str, float]) -> np.ndarray:
-    """The weighted sum of the features, by name."""
+    """The weighted sum of the features, by name (each weight names a feature of the table)."""
     n = len(next(iter(table.values()))) if table else 0
-    return sum((weights[name] * table[name] for name in FEATURE_NAMES), np.zeros(n))
+    return sum((w * table[name] for name, w in weights.items()), np.zeros(n))
 
 
 def best_index(scores: np.ndarray) -> int:

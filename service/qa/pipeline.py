@@ -13,13 +13,15 @@ from indexer.embedding import Embedder, ModelSignature
 from indexer.store import IndexData, read_index
 from service.qa.abstention import DEFAULT_MODEL_PATH, AbstentionModel
 from service.qa.access import EVERYONE, Audience
+from service.qa.features import DEFAULT_WEIGHTS
 from service.qa.knowledge import KnowledgeBase
 from service.qa.lexical import LexicalIndex
 from service.qa.metadata import author_span, author_topic
 from service.qa.query import AnalyzedQuery
+from service.qa.reading import Reader, read, shortlist
 from service.qa.results import Answer, Passage, Selection
 from service.qa.retrieval import HybridRetriever, Retrieved
-from service.qa.selection import candidate_pool, choose
+from service.qa.selection import Pool, candidate_pool, choose
 from service.qa.signals import abstention_signals
 from service.qa.tuning import Tuning
 
@@ -32,13 +34,25 @@ NO_CONTENT_WORDS = "The question has no content words to look up; ask about a to
 
 class QAPipeline:
     def __init__(
-        self, data: IndexData, embedder: Embedder, abstention: AbstentionModel, tuning: Tuning | None = None
+        self,
+        data: IndexData,
+        embedder: Embedder,
+        abstention: AbstentionModel,
+        tuning: Tuning | None = None,
+        reader: Reader | None = None,
     ) -> None:
+        """`reader`: a cross-encoder that reads the `tuning.reader_depth` best candidates (the
+        tuning then weighs its logit; see `AnswerModel`)."""
         self.kb = KnowledgeBase(data)
         self.kb.check_model(ModelSignature.of(embedder))
         self.embedder = embedder
         self.abstention = abstention
         self.tuning = tuning or Tuning()
+        if (reader is None) != (self.tuning.reader_depth == 0):
+            raise ValueError(
+                "a reader needs a tuning with reader_depth and reranker weight, and only it does"
+            )
+        self.reader = reader
         self.lexical = LexicalIndex(data.bm25)
         self.retriever = HybridRetriever(data, self.lexical, self.tuning.fusion, self.tuning.search_depth)
 
@@ -96,10 +110,21 @@ class QAPipeline:
         )
 
     def select(self, query: AnalyzedQuery, retrieved: Retrieved, without: dict[str, np.ndarray]) -> Selection:
-        pool = candidate_pool(self.kb, self.lexical, query, retrieved, self.tuning.answer_passages)
+        pool = self.pool(query, retrieved)
+        if self.reader is not None:
+            pool = read(
+                self.kb,
+                shortlist(pool, DEFAULT_WEIGHTS, self.tuning.reader_depth),
+                query.repaired,
+                self.reader,
+            )
         best = choose(self.kb, pool, self.tuning.answer)
         signals = abstention_signals(self.kb, self.lexical, query, retrieved, pool, best, without)
         return Selection(pool.candidates[best] if best >= 0 else None, signals)
+
+    def pool(self, query: AnalyzedQuery, retrieved: Retrieved) -> Pool:
+        """The answer candidates of the top passages, with their features."""
+        return candidate_pool(self.kb, self.lexical, query, retrieved, self.tuning.answer_passages)
 
     def _embed_with_ablations(self, query: AnalyzedQuery) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """The question's vector and, in the same batch, its vectors without each word the corpus lacks."""

@@ -1,0 +1,204 @@
+"""Fitting how the pipeline combines the reranker with its other signals, on SQuAD articles
+indexed as a knowledge base (`training.squad_kb`) — never on the eval sets.
+
+For every question the real pipeline runs up to its candidate pool; the reranker reads the
+`MAX_DEPTH` best candidates by the hand-set score; a candidate is right when its span holds one of
+SQuAD's answers. Then:
+- the span choice: a conditional logit (softmax over each question's shortlist) on the features
+  and the reranker's logit, L2-pulled toward the hand-set weights, so that a feature SQuAD cannot
+  inform (lists, tables and FAQs are absent from Wikipedia prose) keeps its hand-set weight;
+- the shortlist depth: the smallest whose accuracy on the articles left out of the fit is within
+  half a point of the best (each read costs a model call);
+- abstention: the logistic model of `service.qa.abstention` with the reranker's probability of
+  the chosen span as one more signal; questions of other held-out articles are the unanswerable.
+
+    python -m training.combination --kb KB --index INDEX [--paraphrases FILE] [--out answer_model.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import minimize
+
+from indexer.embedding import SentenceTransformerEmbedder
+from service.qa.abstention import Signals, fit
+from service.qa.answer_model import DEFAULT_ANSWER_MODEL_PATH, AnswerModel
+from service.qa.features import DEFAULT_WEIGHTS, FEATURE_NAMES, READER_FEATURE
+from service.qa.pipeline import QAPipeline
+from service.qa.query import AnalyzedQuery
+from service.qa.reading import read, shortlist
+from service.qa.retrieval import Retrieved
+from service.qa.selection import Pool, choose
+from service.qa.signals import abstention_signals
+from service.reranker import Reranker
+from training.squad_kb import KbQuestion, load_questions
+
+MAX_DEPTH = 20
+DEPTHS = (6, 8, 10, 12, 16, 20)
+PRIOR_STRENGTH = 1.0  # L2 pull toward the hand-set weights, per question of the fit
+NAMES = (*FEATURE_NAMES, READER_FEATURE)
+
+
+@dataclass
+class Record:
+    question: KbQuestion
+    pool: Pool  # the MAX_DEPTH shortlist, with the reranker feature
+    right: np.ndarray  # bool per candidate: its span holds an answer
+    retrieved: Retrieved
+    without: dict[str, np.ndarray]
+    query: AnalyzedQuery
+
+
+def collect(pipeline: QAPipeline, reader: Reranker, questions: list[KbQuestion]) -> list[Record]:
+    from tqdm import tqdm
+
+    kb, records = pipeline.kb, []
+    for q in tqdm(questions, desc="questions", mininterval=10):
+        query = kb.analyzer.analyze(q.question)
+        if not query.coverage_terms:
+            continue
+        vector, without = pipeline._embed_with_ablations(query)
+        retrieved = pipeline.retriever.retrieve(query, vector)
+        pool = read(
+            kb, shortlist(pipeline.pool(query, retrieved), DEFAULT_WEIGHTS, MAX_DEPTH), query.repaired, reader
+        )
+        right = np.array(
+            [
+                kb.chunks[c.chunk_id].doc_id == q.doc_id
+                and any(c.start <= s and e <= c.end for s, e in q.answers)
+                for c in pool.candidates
+            ],
+            dtype=bool,
+        )
+        records.append(Record(q, pool, right, retrieved, without, query))  # noqa
+    return records
+
+
+def paraphrased(questions: list[KbQuestion], files: list[Path]) -> list[KbQuestion]:
+    """The questions reworded (same answers), for those of `questions` a file rewords."""
+    by_id = {q.id: q for q in questions}
+    out = []
+    for path in files:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            if (q := by_id.get(row["id"])) is not None:
+                out.append(KbQuestion(f"{q.id}/p", row["question"], q.doc_id, q.answers))
+    return out
+
+
+def matrix(pool: Pool) -> np.ndarray:
+    return np.stack([pool.features[n] for n in NAMES], axis=1)
+
+
+def _objective(
+    w: np.ndarray, data: list[tuple[np.ndarray, np.ndarray]], prior: np.ndarray
+) -> tuple[float, np.ndarray]:
+    loss, grad = 0.0, np.zeros_like(w)
+    for x, right in data:
+        z = x @ w
+        z = z - z.max()
+        p = np.exp(z) / np.exp(z).sum()
+        pos = p * right
+        loss -= float(np.log(pos.sum() + 1e-12))
+        grad += p @ x - (pos / (pos.sum() + 1e-12)) @ x
+    n = max(len(data), 1)
+    diff = w - prior
+    return loss / n + PRIOR_STRENGTH * float(diff @ diff) / n, grad / n + 2 * PRIOR_STRENGTH * diff / n
+
+
+def fit_weights(records: list[Record], depth: int) -> dict[str, float]:
+    """Conditional-logit weights on the `depth` shortlist of every question with a right span in it."""
+    data = []
+    for r in records:
+        pool = shortlist(r.pool, DEFAULT_WEIGHTS, depth)
+        keep = np.isin(r.pool.rows, pool.rows)
+        if r.right[keep].any():
+            data.append((matrix(pool), r.right[keep].astype(np.float64)))
+    prior = np.array([DEFAULT_WEIGHTS.get(n, 0.0) for n in NAMES]) * 10  # hand-set score scale
+    result = minimize(_objective, prior.copy(), args=(data, prior), jac=True, method="L-BFGS-B")
+    return {n: float(v) for n, v in zip(NAMES, result.x, strict=True)}
+
+
+def chosen(pipeline: QAPipeline, r: Record, weights: dict[str, float], depth: int) -> tuple[Pool, int, bool]:
+    pool = shortlist(r.pool, DEFAULT_WEIGHTS, depth)
+    best = choose(pipeline.kb, pool, weights)
+    keep = np.isin(r.pool.rows, pool.rows)
+    return pool, best, bool(best >= 0 and r.right[keep][best])
+
+
+def accuracy(pipeline: QAPipeline, records: list[Record], weights: dict[str, float], depth: int) -> float:
+    answerable = [r for r in records if r.question.answerable]
+    return sum(chosen(pipeline, r, weights, depth)[2] for r in answerable) / max(len(answerable), 1)
+
+
+def signals(pipeline: QAPipeline, r: Record, weights: dict[str, float], depth: int) -> Signals:
+    pool, best, _ = chosen(pipeline, r, weights, depth)
+    return abstention_signals(pipeline.kb, pipeline.lexical, r.query, r.retrieved, pool, best, r.without)
+
+
+def pick_depth(
+    pipeline: QAPipeline, fit_part: list[Record], check: list[Record]
+) -> tuple[int, dict[str, float]]:
+    """The smallest depth within half a point of the best on the check articles."""
+    base = dict(DEFAULT_WEIGHTS) | {READER_FEATURE: 0.0}
+    alone = dict.fromkeys(NAMES, 0.0) | {READER_FEATURE: 1.0}
+    results = {}
+    for depth in DEPTHS:
+        weights = fit_weights(fit_part, depth)
+        results[depth] = accuracy(pipeline, check, weights, depth)
+        print(
+            f"depth {depth:2d}: check accuracy hand-set {accuracy(pipeline, check, base, depth):.3f},",
+            f"reranker alone {accuracy(pipeline, check, alone, depth):.3f}, fitted {results[depth]:.3f}",
+            json.dumps({k: round(v, 2) for k, v in weights.items()}),
+        )
+    best = max(results.values())
+    depth = min(d for d, acc in results.items() if acc >= best - 0.005)
+    return depth, {"check_accuracy": {str(d): round(a, 4) for d, a in results.items()}}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--kb", type=Path, required=True, help="folder written by training.squad_kb")
+    parser.add_argument("--index", type=Path, required=True)
+    parser.add_argument("--paraphrases", type=Path, nargs="*", default=[], help="{id, question} JSON lines")
+    parser.add_argument("--cache", type=Path, default=None, help="pickle of collected records")
+    parser.add_argument("--out", type=Path, default=DEFAULT_ANSWER_MODEL_PATH)
+    parser.add_argument("--depth", type=int, default=0, help="shortlist depth (0: chosen on check articles)")
+    args = parser.parse_args()
+    pipeline = QAPipeline.load(args.index, SentenceTransformerEmbedder())
+    if args.cache and args.cache.is_file():
+        records = pickle.loads(args.cache.read_bytes())
+    else:
+        questions = load_questions(args.kb / "questions.jsonl")
+        questions += paraphrased(questions, args.paraphrases)
+        records = collect(pipeline, Reranker(backend="onnx-int8"), questions)
+        if args.cache:
+            args.cache.write_bytes(pickle.dumps(records))
+    docs = sorted({r.question.doc_id for r in records if r.question.answerable})
+    held = set(docs[1::3])  # a third of the articles checks the fit
+    fit_part = [r for r in records if r.question.doc_id not in held]
+    check = [r for r in records if r.question.doc_id in held]
+    print(f"{len(records)} questions; fit on {len(fit_part)}, check on {len(check)}")
+    depth, report = (args.depth, {}) if args.depth else pick_depth(pipeline, fit_part, check)
+    weights = fit_weights(records, depth)
+    answerable = [r.question.answerable for r in records]
+    abstention = fit([signals(pipeline, r, weights, depth) for r in records], answerable)
+    provenance = {
+        "fitted_by": "python -m training.combination (make fit-answer-model)",
+        "questions": {"answerable": sum(answerable), "off_topic": len(answerable) - sum(answerable)},
+        "accuracy_on_fit_questions": round(accuracy(pipeline, records, weights, depth), 4),
+        **report,
+    }
+    model = AnswerModel(depth, weights, abstention, provenance)
+    args.out.write_text(model.to_json() + "\n", encoding="utf-8")
+    print(f"depth {depth}; answer model written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
