@@ -4,7 +4,7 @@ once; an app client on top of them."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,8 +15,12 @@ if TYPE_CHECKING:  # the fixtures import the heavy modules when first used, not 
 
     from indexer.embedding import Embedder, SentenceTransformerEmbedder
     from service.qa.pipeline import QAPipeline
+    from service.reranker import Reranker
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# Apps built in tests run without the answer reranker unless a test asks for it (the session
+# fixtures below do): most tests are about routing, limits or reloads, with a hashing embedder.
+os.environ.setdefault("KBQA_RERANKER", "off")
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
@@ -39,19 +43,38 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> P
 
 
 @pytest.fixture(scope="session")
-def kb(index_dir: Path, embedder: Embedder) -> QAPipeline:
-    from service.qa.pipeline import QAPipeline
+def reader() -> Reranker:
+    """The shipped answer reranker, as the service runs it by default."""
+    from service.reranker import Reranker
 
-    return QAPipeline.load(index_dir, embedder)
+    return Reranker()
 
 
 @pytest.fixture(scope="session")
-def client(index_dir: Path, embedder: Embedder) -> Iterator[TestClient]:
+def load_kb(embedder: Embedder, reader: Reranker) -> Callable[[Path], QAPipeline]:
+    """Loads an index into the pipeline the service runs by default (reranker on)."""
+    from service.api.app import load_pipeline
+    from service.config import Settings
+
+    return lambda index: load_pipeline(Settings(index_dir=index), embedder, reader=reader)
+
+
+@pytest.fixture(scope="session")
+def kb(index_dir: Path, load_kb: Callable[[Path], QAPipeline]) -> QAPipeline:
+    return load_kb(index_dir)
+
+
+@pytest.fixture(scope="session")
+def client(index_dir: Path, embedder: Embedder, reader: Reranker) -> Iterator[TestClient]:
     from fastapi.testclient import TestClient
 
     from service.api.app import create_app
     from service.config import Settings
 
-    app = create_app(Settings(index_dir=index_dir), embedder_factory=lambda _: embedder)
+    app = create_app(
+        Settings(index_dir=index_dir, reranker="bundled"),
+        embedder_factory=lambda _: embedder,
+        reader_factory=lambda _: reader,
+    )
     with TestClient(app) as test_client:
         yield test_client

@@ -4,6 +4,7 @@ and the three unrelated knowledge bases, each indexed with the real model."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,14 +23,18 @@ MAX_MEDIAN_WORDS = 40
 
 @pytest.mark.parametrize("name", sorted(BASELINE))
 def test_eval_set_does_not_regress(
-    name: str, kb: QAPipeline, embedder: Embedder, tmp_path_factory: pytest.TempPathFactory
+    name: str,
+    kb: QAPipeline,
+    embedder: Embedder,
+    load_kb: Callable[[Path], QAPipeline],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     expected = BASELINE[name]
     pipeline = kb
     if (ROOT / expected["corpus"]).resolve() != (ROOT / "corpus").resolve():
         index = tmp_path_factory.mktemp(name) / "index"
         build_index(ROOT / expected["corpus"], index, embedder)
-        pipeline = QAPipeline.load(index, embedder)
+        pipeline = load_kb(index)
     report = measure(run(load_dataset(ROOT / expected["dataset"]), in_process_asker(pipeline)))
     assert report.answer_accuracy >= expected["answer_accuracy"] - TOLERANCE
     assert report.recall_at_5 >= expected["recall_at_5"] - TOLERANCE

@@ -79,7 +79,9 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> IndexData:
 def _pipeline(data: IndexData, reader: WordReader, weight: float) -> QAPipeline:
     weights = dict(DEFAULT_WEIGHTS) | {READER_FEATURE: weight}
     tuning = Tuning(answer=weights, reader_depth=3)
-    return QAPipeline(data, HashingEmbedder(), AbstentionModel(dict.fromkeys(SIGNAL_NAMES, 0.0)), tuning, reader)
+    return QAPipeline(
+        data, HashingEmbedder(), AbstentionModel(dict.fromkeys(SIGNAL_NAMES, 0.0)), tuning, reader
+    )
 
 
 def test_a_heavy_reader_weight_lets_the_reader_choose(data: IndexData) -> None:

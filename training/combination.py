@@ -167,6 +167,7 @@ def main() -> None:
     parser.add_argument("--kb", type=Path, required=True, help="folder written by training.squad_kb")
     parser.add_argument("--index", type=Path, required=True)
     parser.add_argument("--paraphrases", type=Path, nargs="*", default=[], help="{id, question} JSON lines")
+    parser.add_argument("--off-topic-every", type=int, default=3, help="take every n-th off-topic question")
     parser.add_argument("--cache", type=Path, default=None, help="pickle of collected records")
     parser.add_argument("--out", type=Path, default=DEFAULT_ANSWER_MODEL_PATH)
     parser.add_argument("--depth", type=int, default=0, help="shortlist depth (0: chosen on check articles)")
@@ -176,6 +177,8 @@ def main() -> None:
         records = pickle.loads(args.cache.read_bytes())
     else:
         questions = load_questions(args.kb / "questions.jsonl")
+        off_topic = [q for q in questions if not q.answerable]
+        questions = [q for q in questions if q.answerable] + off_topic[:: args.off_topic_every]
         questions += paraphrased(questions, args.paraphrases)
         records = collect(pipeline, Reranker(backend="onnx-int8"), questions)
         if args.cache:
