@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from indexer.cleaning import BULLET, MD_TABLE_RULE, Line
+from indexer.cleaning import BULLET, MD_TABLE_RULE, Line, flat
 from indexer.models import Block, BlockKind, Span, Unit, UnitKind
 from indexer.sentences import split_sentences
 from indexer.text import FUNCTION_WORDS, normalize
@@ -172,7 +172,7 @@ def title_from_lines(lines: list[Line]) -> str | None:
     content = [line for line in lines if not line.is_noise]
     if not content:
         return None
-    first = content[0].text
+    first = flat(content[0].text)
     if (m := _MD_HEADING.match(first)) is not None:
         return first[m.end() :].strip()
     return first if _heading_like(first) or _question_like(first) else None
@@ -192,7 +192,7 @@ def parse_blocks(text: str, lines: list[Line], title: str | None) -> list[Block]
             path = []  # what stood above the title (a site name, a menu) heads nothing after it
             i += 1
         elif t.tag in ("heading", "question"):
-            heading = text[t.content_start : t.line.end].rstrip("*_: ")
+            heading = flat(text[t.content_start : t.line.end]).rstrip("*_: ")
             if t.tag == "question":
                 # FAQ questions nest under the last ordinary heading ("Frequently Asked Questions").
                 level = section_level + 1
