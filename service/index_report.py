@@ -47,7 +47,5 @@ def report_lines(manifest: dict[str, Any]) -> list[str]:
         if d["removed"]
     ]
     if report.get("excluded"):
-        lines.append(
-            f"{report['excluded']} file(s) left out on purpose (hidden, or by --include/--exclude)"
-        )
+        lines.append(f"{report['excluded']} file(s) left out on purpose (hidden, or by --include/--exclude)")
     return lines

@@ -71,7 +71,8 @@ def html_body(blocks: list[Block]) -> str:
         else:
             head, *rows = b.lines
             th = "".join(f"<th>{html.escape(c)}</th>" for c in cells(head))
-            trs = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells(r)) + "</tr>" for r in rows)
+            tds = ("".join(f"<td>{html.escape(c)}</td>" for c in cells(r)) for r in rows)
+            trs = "".join(f"<tr>{td}</tr>" for td in tds)
             out.append(f"<table><thead><tr>{th}</tr></thead><tbody>{trs}</tbody></table>")
     return "\n".join(out)
 
@@ -131,8 +132,11 @@ def write_wiki_page(blocks: list[Block], path: Path, meta: dict[str, str]) -> No
 
 def write_html_as_txt(blocks: list[Block], path: Path) -> None:
     """A page someone saved with "Save as text" that kept its markup."""
-    path.write_text(f"<html><head><title>{blocks[0].lines[0]}</title></head><body>\n{html_body(blocks)}\n"
-                    "</body></html>\n", encoding="utf-8")
+    path.write_text(
+        f"<html><head><title>{blocks[0].lines[0]}</title></head><body>\n{html_body(blocks)}\n"
+        "</body></html>\n",
+        encoding="utf-8",
+    )
 
 
 # --- plain text and Markdown -----------------------------------------------------------------
@@ -154,7 +158,8 @@ def write_wrapped_markdown(blocks: list[Block], path: Path, width: int) -> None:
         elif b.kind == "p":
             parts.append(textwrap.fill(b.lines[0], width))
         elif b.kind == "ul":
-            parts.append("\n".join(textwrap.fill(i, width, initial_indent="- ", subsequent_indent="  ") for i in b.lines))
+            items = (textwrap.fill(i, width, initial_indent="- ", subsequent_indent="  ") for i in b.lines)
+            parts.append("\n".join(items))
         else:
             head, *rows = b.lines
             rule = "| " + " | ".join("---" for _ in cells(head)) + " |"
@@ -238,7 +243,10 @@ CATALOG = {
     "it/information-security.pdf": {"owner": "Chief Information Security Officer", "updated": "2025-01-15"},
     "hr/parental-leave.docx": {"owner": "People Operations", "updated": "2024-11-04"},
     "facilities/parking-and-access.txt": {"owner": "Facilities", "updated": "2024-09-30"},
-    "it/service-desk.md": {"url": "https://wiki.northwind.example/it/service-desk", "owner": "IT Service Desk"},
+    "it/service-desk.md": {
+        "url": "https://wiki.northwind.example/it/service-desk",
+        "owner": "IT Service Desk",
+    },
 }
 
 
@@ -251,8 +259,11 @@ def main() -> None:
     wiki_meta = {"title": "Expense Claims", **CATALOG["wiki/expense-claims.html"]}
     write_wiki_page(src["expense-claims"], CORPUS / "wiki/expense-claims.html", wiki_meta)
     write_html_as_txt(src["canteen"], CORPUS / "wiki/canteen.txt")
-    write_pdf(src["information-security"], CORPUS / "it/information-security.pdf",
-              CATALOG["it/information-security.pdf"])
+    write_pdf(
+        src["information-security"],
+        CORPUS / "it/information-security.pdf",
+        CATALOG["it/information-security.pdf"],
+    )
     write_docx(src["parental-leave"], CORPUS / "hr/parental-leave.docx", CATALOG["hr/parental-leave.docx"])
     write_wrapped_text(src["parking-and-access"], CORPUS / "facilities/parking-and-access.txt", 68)
     write_wrapped_markdown(src["service-desk"], CORPUS / "it/service-desk.md", 80)

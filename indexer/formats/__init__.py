@@ -10,9 +10,9 @@ imported only when a file of their format is read.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from indexer.errors import ConversionError
+from indexer.formats.base import Converted
 
 # suffix -> format name
 FORMATS = {
@@ -25,16 +25,6 @@ FORMATS = {
     ".pdf": "pdf",
     ".docx": "docx",
 }
-
-
-@dataclass(frozen=True)
-class Converted:
-    """A file's canonical text, its format, and what the file says about itself (title, owner,
-    updated, url), where it says it."""
-
-    text: str
-    format: str
-    meta: dict[str, str] = field(default_factory=dict)
 
 
 def format_of(suffix: str) -> str | None:

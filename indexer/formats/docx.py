@@ -13,7 +13,7 @@ import re
 import zipfile
 
 from indexer.errors import ConversionError
-from indexer.formats import Converted
+from indexer.formats.base import Converted
 
 _HEADING_STYLE = re.compile(r"^heading\s+(\d)$", re.IGNORECASE)
 

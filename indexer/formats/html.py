@@ -9,8 +9,24 @@ falls back to trafilatura's baseline extraction (the page's paragraphs)."""
 
 from __future__ import annotations
 
+import re
+from configparser import ConfigParser
+
 from indexer.errors import ConversionError
-from indexer.formats import Converted
+from indexer.formats.base import Converted
+
+# trafilatura marks bold and italic text the Markdown way; answers are read as plain text.
+_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=\S)\*(?![\w*])")
+
+
+def _config() -> ConfigParser:
+    """trafilatura's settings, without its minimum sizes: a short intranet page is still a page."""
+    from trafilatura.settings import use_config
+
+    config = use_config()
+    for key in ("MIN_EXTRACTED_SIZE", "MIN_OUTPUT_SIZE", "MIN_EXTRACTED_COMM_SIZE", "MIN_OUTPUT_COMM_SIZE"):
+        config.set("DEFAULT", key, "1")
+    return config
 
 
 def html_to_text(page: str) -> Converted:
@@ -25,14 +41,19 @@ def html_to_text(page: str) -> Converted:
         include_images=False,
         include_formatting=True,
         favor_recall=True,
+        config=_config(),
     )
     if not text or not text.strip():
         _, text, _ = trafilatura.baseline(page)
     if not text or not text.strip():
         raise ConversionError("empty (no text in the HTML page)")
     # Table rows come with a trailing space after their last '|'.
-    text = "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
+    text = "\n".join(_EMPHASIS.sub(_unmarked, line.rstrip()) for line in text.splitlines()) + "\n"
     return Converted(text, "html", _metadata(trafilatura, page))
+
+
+def _unmarked(match: re.Match[str]) -> str:
+    return match.group(2) if match.group(2) is not None else match.group(3)
 
 
 def _metadata(trafilatura: object, page: str) -> dict[str, str]:

@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from indexer.errors import ConversionError
-from indexer.formats import Converted
+from indexer.formats.base import Converted
 
 HEADING_RATIO = 1.15  # a line set this much larger than the body text is a heading
 PARAGRAPH_GAP = 1.3  # a step this much larger than the usual line step starts a paragraph
