@@ -91,3 +91,9 @@ def test_docx_headings_lists_and_tables() -> None:
     assert "| 1 to 3 years | 16 weeks | 8 weeks |" in got.text
     with pytest.raises(ConversionError, match="unreadable"):
         convert("docx", b"PK\x03\x04 not a zip")
+
+
+def test_a_bare_page_saved_as_text_keeps_its_headings() -> None:
+    got = convert("txt", (FIXTURE / "wiki" / "canteen.txt").read_bytes())
+    assert got.text.startswith("# Canteen and Coffee Bar\n\n")
+    assert "\n## Coffee bar\n" in got.text

@@ -20,7 +20,8 @@ _EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])\*(?=[^\s*])([^
 
 
 def _config() -> ConfigParser:
-    """trafilatura's settings, without its minimum sizes: a short intranet page is still a page."""
+    """trafilatura's settings without its minimum sizes (used only when the defaults find
+    nothing: with them, its first pass also drops headings)."""
     from trafilatura.settings import use_config
 
     config = use_config()
@@ -32,17 +33,21 @@ def _config() -> ConfigParser:
 def html_to_text(page: str) -> Converted:
     import trafilatura
 
-    text = trafilatura.extract(
-        page,
-        output_format="markdown",
-        include_tables=True,
-        include_comments=False,
-        include_links=False,
-        include_images=False,
-        include_formatting=True,
-        favor_recall=True,
-        config=_config(),
-    )
+    options = {
+        "output_format": "markdown",
+        "include_tables": True,
+        "include_comments": False,
+        "include_links": False,
+        "include_images": False,
+        "include_formatting": True,
+        "favor_recall": True,
+    }
+    text = trafilatura.extract(page, **options)  # type: ignore[arg-type]
+    if not text or not text.strip() or ("\n" in text.strip() and "\n\n" not in text):
+        # Nothing, or the bare text nodes of its last-resort fallback (one per line, no blank line
+        # between blocks, "from\n11:30\nto"): the page is below trafilatura's minimum sizes. A short
+        # intranet page is still a page: extract again without them.
+        text = trafilatura.extract(page, config=_config(), **options)  # type: ignore[arg-type]
     if not text or not text.strip():
         _, text, _ = trafilatura.baseline(page)
     if not text or not text.strip():
