@@ -97,3 +97,21 @@ def test_a_bare_page_saved_as_text_keeps_its_headings() -> None:
     got = convert("txt", (FIXTURE / "wiki" / "canteen.txt").read_bytes())
     assert got.text.startswith("# Canteen and Coffee Bar\n\n")
     assert "\n## Coffee bar\n" in got.text
+
+
+def test_pdf_bold_lines_at_body_size_are_headings_and_pages_join() -> None:
+    fpdf = pytest.importorskip("fpdf")
+    pdf = fpdf.FPDF()
+    pdf.add_page()
+    for bold, text in [
+        (True, "Eligibility"),
+        (False, "Staff who have worked here for six months can apply for a sabbatical of up to three " * 2),
+        (True, "Pay during the sabbatical"),
+        (False, "The sabbatical is unpaid, but pension contributions continue."),
+    ]:
+        pdf.set_font("Helvetica", "B" if bold else "", 11)
+        pdf.multi_cell(0, 6, text.strip(), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(4)
+    got = convert("pdf", bytes(pdf.output()))
+    assert got.text.startswith("# Eligibility\n\nStaff who have worked here")
+    assert "\n# Pay during the sabbatical\n\nThe sabbatical is unpaid" in got.text

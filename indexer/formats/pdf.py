@@ -17,11 +17,13 @@ import re
 import statistics
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 from indexer.errors import ConversionError
 from indexer.formats.base import Converted
 
 HEADING_RATIO = 1.15  # a line set this much larger than the body text is a heading
+MAX_BOLD_HEADING_WORDS = 12
 PARAGRAPH_GAP = 1.3  # a step this much larger than the usual line step starts a paragraph
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?\d+(?:\s*(?:of|/)\s*\d+)?$", re.IGNORECASE)
 
@@ -32,6 +34,7 @@ class _Line:
     y: float
     size: float
     text: str
+    bold: bool = False
 
 
 def pdf_to_text(raw: bytes) -> Converted:
@@ -58,21 +61,23 @@ def pdf_to_text(raw: bytes) -> Converted:
 
 def _page_lines(number: int, page: object) -> list[_Line]:
     """The page's text runs grouped into lines by their baseline, top to bottom."""
-    runs: list[tuple[float, float, str]] = []
+    runs: list[tuple[float, float, str, bool]] = []
 
-    def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+    def visit(text: str, cm: list[float], tm: list[float], font: Any, size: float) -> None:
         if text.strip():
             y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
-            runs.append((round(y, 1), abs(size * (tm[3] or tm[0] or 1)), text))
+            bold = "bold" in str((font or {}).get("/BaseFont", "")).lower()
+            runs.append((round(y, 1), abs(size * (tm[3] or tm[0] or 1)), text, bold))
 
     page.extract_text(visitor_text=visit)  # type: ignore[attr-defined]
     lines: list[_Line] = []
-    for y, size, text in runs:
+    for y, size, text, bold in runs:
         if lines and abs(lines[-1].y - y) < 1.0:
             lines[-1].text += text
             lines[-1].size = max(lines[-1].size, size)
+            lines[-1].bold = lines[-1].bold and bold
         else:
-            lines.append(_Line(number, y, size, text))
+            lines.append(_Line(number, y, size, text, bold))
     for line in lines:
         line.text = " ".join(line.text.split())
     return [line for line in lines if line.text]
@@ -110,23 +115,35 @@ def _layout(lines: list[_Line]) -> str:
     blocks: list[str] = []
     previous: _Line | None = None
     for line in lines:
-        heading = round(line.size, 1) in heading_sizes
+        level = _heading_level(line, heading_sizes)
+        heading = level > 0
         new_block = (
             previous is None
             or heading
-            or round(previous.size, 1) in heading_sizes
+            or _heading_level(previous, heading_sizes) > 0
             or (previous.page == line.page and previous.y - line.y > PARAGRAPH_GAP * step)
             # across a page break, a paragraph goes on unless the last page ended a sentence
             or (previous.page != line.page and previous.text[-1] in ".!?:")
         )
         if heading:
-            blocks.append("#" * (heading_sizes.index(round(line.size, 1)) + 1) + " " + line.text)
+            blocks.append("#" * level + " " + line.text)
         elif new_block:
             blocks.append(line.text)
         else:
             blocks[-1] = _join(blocks[-1], line.text)
         previous = line
     return "\n\n".join(blocks) + "\n"
+
+
+def _heading_level(line: _Line, heading_sizes: list[float]) -> int:
+    """1 for the largest type, 2 for the next...; a short bold line at body size ("Eligibility")
+    is a heading below those; 0: not a heading."""
+    size = round(line.size, 1)
+    if size in heading_sizes:
+        return heading_sizes.index(size) + 1
+    if line.bold and len(line.text.split()) <= MAX_BOLD_HEADING_WORDS and line.text[-1] not in ".,;":
+        return len(heading_sizes) + 1
+    return 0
 
 
 def _join(before: str, after: str) -> str:
