@@ -32,18 +32,22 @@ class Prepared:
     chunks: list[Chunk]
     candidates: list[Candidate]
     skipped: list[Skipped] = field(default_factory=list)
-    removed: dict[str, int] = field(default_factory=dict)  # doc_id -> characters the cleaner dropped
+    removed: dict[str, dict[str, int]] = field(default_factory=dict)  # doc_id -> reason -> characters dropped
     excluded: int = 0  # files left out on purpose (hidden, include/exclude globs)
 
 
-def removed_chars(lines: list[Line]) -> int:
-    """Characters of the lines the cleaner dropped (line breaks inside a joined line aside)."""
-    return sum(len(line.text.replace("\r", "").replace("\n", "")) for line in lines if line.is_noise)
+def removed_chars(lines: list[Line]) -> dict[str, int]:
+    """Characters of the lines the cleaner dropped, by reason (line breaks inside a joined line aside)."""
+    out: dict[str, int] = {}
+    for line in lines:
+        if line.noise is not None:
+            out[line.noise] = out.get(line.noise, 0) + len(line.text.replace("\r", "").replace("\n", ""))
+    return out
 
 
 def prepare_document(
     document: Document, params: ChunkingParams, first_id: int
-) -> tuple[Document, list[Chunk], int]:
+) -> tuple[Document, list[Chunk], dict[str, int]]:
     """The document with its title resolved, its passages, and the characters cleaning removed."""
     lines = clean_lines(document.text)
     title = document.title or title_from_lines(lines) or Path(document.path).stem
@@ -56,7 +60,7 @@ def prepare_document(
 def prepare(corpus: Path, params: ChunkingParams, options: CorpusOptions | None = None) -> Prepared:
     documents: list[Document] = []
     chunks: list[Chunk] = []
-    removed: dict[str, int] = {}
+    removed: dict[str, dict[str, int]] = {}
     read = read_corpus(corpus, options)
     skipped = read.skipped
     for document in read.documents:
@@ -238,7 +242,8 @@ def corpus_report(prepared: Prepared) -> dict[str, Any]:
             "path": d.path,
             "format": d.meta.get("format", "txt"),
             "chars": len(d.text),
-            "removed": prepared.removed.get(d.doc_id, 0),
+            "removed": sum(prepared.removed.get(d.doc_id, {}).values()),
+            "removed_by": prepared.removed.get(d.doc_id, {}),
         }
         for d in prepared.documents
     ]

@@ -15,6 +15,11 @@ def category(reason: str) -> str:
     return next((c for c in CATEGORIES if reason.startswith(c)), "other")
 
 
+def _by_reason(document: dict[str, Any]) -> str:
+    by = sorted(document.get("removed_by", {}).items(), key=lambda kv: (-kv[1], kv[0]))
+    return ", ".join(f"{reason} {n}" for reason, n in by)
+
+
 def report_lines(manifest: dict[str, Any]) -> list[str]:
     report = manifest.get("report", {})
     documents: list[dict[str, Any]] = report.get("documents", [])
@@ -42,7 +47,7 @@ def report_lines(manifest: dict[str, Any]) -> list[str]:
     ]
     lines += [f"skipped {s['path']}: {s['reason']}" for s in skipped]
     lines += [
-        f"cleaned {d['path']}: {d['removed']} of {d['chars']} chars removed"
+        f"cleaned {d['path']}: {d['removed']} of {d['chars']} chars removed ({_by_reason(d)})"
         for d in documents
         if d["removed"]
     ]
