@@ -43,6 +43,11 @@ def test_html_keeps_main_content_as_markdown_and_drops_the_chrome() -> None:
         assert chrome not in got.text
     assert "<" not in got.text
     assert got.meta["url"] == "https://intranet.example/it/wifi"
+    assert "updated" not in got.meta  # the page declares no date; none is guessed
+    dated = PAGE.replace(
+        "<title>", '<meta property="article:modified_time" content="2025-01-31T10:00:00Z"><title>'
+    )
+    assert convert("html", dated.encode()).meta["updated"] == "2025-01-31"
 
 
 def test_html_saved_as_text_is_detected_and_converted() -> None:

@@ -62,8 +62,29 @@ def _unmarked(match: re.Match[str]) -> str:
 
 
 def _metadata(trafilatura: object, page: str) -> dict[str, str]:
+    """Title, author, canonical URL (trafilatura), and the date the page declares it was
+    modified or published. trafilatura's own date is a guess from anywhere in the page (it read
+    "Last updated 2025-02-10" as 2025-02-01), so only a declared one is kept."""
     found = trafilatura.extract_metadata(page)  # type: ignore[attr-defined]
-    if found is None:
-        return {}
-    pairs = {"title": found.title, "owner": found.author, "updated": found.date, "url": found.url}
+    pairs = {"title": found.title, "owner": found.author, "url": found.url} if found is not None else {}
+    pairs["updated"] = _declared_date(page)
     return {k: str(v) for k, v in pairs.items() if v}
+
+
+_DATE_META = re.compile(
+    r"""<meta\s[^>]*(?:name|property|itemprop)=["'](?:article:modified_time|last-modified|dcterms\.modified|"""
+    r"""dateModified|article:published_time|date|dc\.date|dcterms\.date|datePublished)["'][^>]*>""",
+    re.IGNORECASE,
+)
+_CONTENT = re.compile(r"""content=["'](\d{4}-\d{2}-\d{2})""", re.IGNORECASE)
+_TIME = re.compile(r"""<time\s[^>]*datetime=["'](\d{4}-\d{2}-\d{2})""", re.IGNORECASE)
+
+
+def _declared_date(page: str) -> str | None:
+    """The first ISO date of a date <meta> tag (modification first) or of a <time datetime>."""
+    tags = sorted(_DATE_META.findall(page), key=lambda tag: "modified" not in tag.lower())
+    for tag in tags:
+        if (m := _CONTENT.search(tag)) is not None:
+            return m.group(1)
+    m = _TIME.search(page)
+    return m.group(1) if m else None
