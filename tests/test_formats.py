@@ -120,3 +120,18 @@ def test_pdf_bold_lines_at_body_size_are_headings_and_pages_join() -> None:
     got = convert("pdf", bytes(pdf.output()))
     assert got.text.startswith("# Eligibility\n\nStaff who have worked here")
     assert "\n# Pay during the sabbatical\n\nThe sabbatical is unpaid" in got.text
+
+
+def test_docx_bold_paragraph_is_a_heading_and_bold_words_in_a_sentence_are_not() -> None:
+    docx = pytest.importorskip("docx")
+    document = docx.Document()
+    document.add_paragraph().add_run("Sabbatical leave").bold = True
+    body = document.add_paragraph("Staff can take a sabbatical of ")
+    body.add_run("three months").bold = True
+    body.add_run(" after five years.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    got = convert("docx", buffer.getvalue())
+    assert (
+        got.text == "### Sabbatical leave\n\nStaff can take a sabbatical of three months after five years.\n"
+    )

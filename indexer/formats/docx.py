@@ -64,7 +64,23 @@ def _paragraph_line(paragraph: object, text: str) -> tuple[str, str]:
     numbered = paragraph._p.pPr is not None and paragraph._p.pPr.numPr is not None  # type: ignore[attr-defined]
     if style.lower().startswith("list") or numbered:
         return "item", "- " + text
+    if _bold_label(paragraph, text):
+        # A short paragraph set in bold is how many documents mark a heading without its style.
+        return "heading", "### " + text
     return "para", text
+
+
+MAX_BOLD_HEADING_WORDS = 12
+
+
+def _bold_label(paragraph: object, text: str) -> bool:
+    runs = [r for r in paragraph.runs if r.text.strip()]  # type: ignore[attr-defined]
+    return (
+        bool(runs)
+        and all(r.bold for r in runs)
+        and len(text.split()) <= MAX_BOLD_HEADING_WORDS
+        and text[-1] not in ".,;"
+    )
 
 
 def _table_lines(table: object) -> list[str]:
