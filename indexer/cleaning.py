@@ -136,6 +136,29 @@ def _chrome_reason(line: Line) -> str | None:
     return None
 
 
+MIN_TABLE_RUN = 3
+MAX_ROW_WORDS = 30
+
+
+def _table_run_heads(lines: list[Line]) -> set[int]:
+    """The first line of each flattened table: a run of 3+ lines with no blank line between,
+    none ending a sentence. Its header row may end in "for" ("Flour type | Best for") without
+    being a paragraph cut short."""
+    heads: set[int] = set()
+    i = 0
+    while i < len(lines):
+        j = i + 1
+        while j < len(lines) and not lines[j].gap_before:
+            j += 1
+        run = lines[i:j]
+        if len(run) >= MIN_TABLE_RUN and all(
+            line.text[-1] not in ".!?" and len(line.text.split()) <= MAX_ROW_WORDS for line in run
+        ):
+            heads.add(i)
+        i = j
+    return heads
+
+
 def _related_reasons(lines: list[Line]) -> dict[int, str]:
     """A "Related posts" header and the run of title lines right under it."""
     reasons: dict[int, str] = {}
@@ -230,8 +253,9 @@ def clean_lines(text: str) -> list[Line]:
     logical = join_wrapped(text, split_lines(text))
     lines = [Line(line.start, line.end, flat(line.text), line.gap_before) for line in logical]
     reasons: dict[int, str] = {}
+    table = _table_run_heads(lines)
     for i, line in enumerate(lines):
-        if (reason := _chrome_reason(line)) is not None:
+        if (reason := _chrome_reason(line)) is not None and not (i in table and reason == "truncated"):
             reasons[i] = reason
     for i, reason in _repeat_reasons(lines).items():
         reasons.setdefault(i, reason)

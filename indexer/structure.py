@@ -153,6 +153,8 @@ def _find_tables(tagged: list[_Tagged]) -> list[_Tagged]:
         while j < len(out) and _table_line(out[j]) and (j == i or not out[j].line.gap_before):
             j += 1
         if j - i >= MIN_TABLE_ROWS:
+            if _header_above(out, i):
+                i -= 1  # a header row ending in "for" ("Protein content Best for") reads as prose
             for k in range(i, j):
                 out[k] = _Tagged(out[k].line, "row", 0, out[k].line.start)
             i = j
@@ -160,6 +162,18 @@ def _find_tables(tagged: list[_Tagged]) -> list[_Tagged]:
             i += 1
     # A long unpunctuated line that did not join a table is prose.
     return [_Tagged(t.line, "para", 0, t.line.start) if t.tag == "row_candidate" else t for t in out]
+
+
+def _header_above(tagged: list[_Tagged], first: int) -> bool:
+    """The line right above a flattened table, with no blank line between, is its header row
+    when it reads like one (short, no sentence end) even though it ends in a function word."""
+    if first == 0 or tagged[first].line.gap_before or tagged[first - 1].tag != "para":
+        return False
+    text = tagged[first - 1].line.text
+    words = text.split()
+    return (
+        0 < len(words) <= MAX_ROW_WORDS and text[-1] not in _TERMINAL and words[-1].lower() in FUNCTION_WORDS
+    )
 
 
 def _table_line(t: _Tagged) -> bool:

@@ -200,3 +200,19 @@ def test_cleaning_only_drops_lines_for_a_named_reason(text: str) -> None:
             assert not covered[i]
             covered[i] = True
     assert all(covered[i] or text[i].isspace() for i in range(len(text)))
+
+
+def test_a_table_header_ending_in_a_function_word_is_the_tables_header_not_a_truncated_line() -> None:
+    text = (
+        "Choosing flour\n\nFlour type Protein content Best for\nBread flour 12% Open crumb, tall loaves\n"
+        "Rye flour 8% Dense, tangy breads\nSpelt flour 11% Nutty sandwich loaves\n"
+    )
+    lines = clean_lines(text)
+    assert [line.noise for line in lines] == [None] * 5
+    table = next(b for b in parse_blocks(text, lines, None) if b.kind.value == "table")
+    assert table.lead_in is not None
+    assert text[table.lead_in.start : table.lead_in.end] == "Flour type Protein content Best for"
+    assert len(table.units) == 3
+    # A paragraph cut short after "for" is still dropped as truncated.
+    cut = "Heading\n\nIn conclusion, the CRO and the COO work together for\n\nA full sentence ends here."
+    assert [line.noise for line in clean_lines(cut)] == [None, "truncated", None]
