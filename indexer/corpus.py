@@ -15,7 +15,7 @@ import hashlib
 import json
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from indexer.errors import ConversionError, CorpusError
@@ -161,14 +161,10 @@ def read_corpus(folder: Path, options: CorpusOptions | None = None) -> CorpusRea
         if doc_id in seen:
             doc_id = f"{doc_id}-{hashlib.sha256(rel.encode()).hexdigest()[:6]}"
         seen.add(doc_id)
-        read.documents.append(Document(doc_id, *_fields(document)))
+        read.documents.append(replace(document, doc_id=doc_id))
     if not read.documents and not read.skipped:
         raise CorpusError(f"no files in {folder} (supported: {', '.join(sorted(FORMATS))})")
     return read
-
-
-def _fields(d: Document) -> tuple[str, str, str, str, dict[str, str]]:
-    return d.path, d.title, d.text, d.sha256, d.meta
 
 
 def _read_document(
