@@ -16,8 +16,8 @@ import numpy as np
 from indexer import __version__
 from indexer.analysis import TermAnalyzer
 from indexer.chunking import Candidate, ChunkingParams, candidates_for, chunk_document, clauses
-from indexer.cleaning import clean_lines
-from indexer.corpus import Skipped, read_corpus
+from indexer.cleaning import Line, clean_lines
+from indexer.corpus import CorpusOptions, Skipped, read_corpus
 from indexer.embedding import Embedder, ModelSignature
 from indexer.errors import CorpusError
 from indexer.models import Chunk, Document, UnitKind
@@ -32,25 +32,39 @@ class Prepared:
     chunks: list[Chunk]
     candidates: list[Candidate]
     skipped: list[Skipped] = field(default_factory=list)
+    removed: dict[str, dict[str, int]] = field(default_factory=dict)  # doc_id -> reason -> characters dropped
+    excluded: int = 0  # files left out on purpose (hidden, include/exclude globs)
+
+
+def removed_chars(lines: list[Line]) -> dict[str, int]:
+    """Characters of the lines the cleaner dropped, by reason (line breaks inside a joined line aside)."""
+    out: dict[str, int] = {}
+    for line in lines:
+        if line.noise is not None:
+            out[line.noise] = out.get(line.noise, 0) + len(line.text.replace("\r", "").replace("\n", ""))
+    return out
 
 
 def prepare_document(
     document: Document, params: ChunkingParams, first_id: int
-) -> tuple[Document, list[Chunk]]:
+) -> tuple[Document, list[Chunk], dict[str, int]]:
+    """The document with its title resolved, its passages, and the characters cleaning removed."""
     lines = clean_lines(document.text)
     title = document.title or title_from_lines(lines) or Path(document.path).stem
     blocks = parse_blocks(document.text, lines, title)
     chunks = chunk_document(document.doc_id, document.text, blocks, params, first_id)
     resolved = Document(document.doc_id, document.path, title, document.text, document.sha256, document.meta)
-    return resolved, chunks
+    return resolved, chunks, removed_chars(lines)
 
 
-def prepare(corpus: Path, params: ChunkingParams) -> Prepared:
+def prepare(corpus: Path, params: ChunkingParams, options: CorpusOptions | None = None) -> Prepared:
     documents: list[Document] = []
     chunks: list[Chunk] = []
-    read, skipped = read_corpus(corpus)
-    for document in read:
-        resolved, doc_chunks = prepare_document(document, params, len(chunks))
+    removed: dict[str, dict[str, int]] = {}
+    read = read_corpus(corpus, options)
+    skipped = read.skipped
+    for document in read.documents:
+        resolved, doc_chunks, removed[document.doc_id] = prepare_document(document, params, len(chunks))
         documents.append(resolved)
         chunks.extend(doc_chunks)
     if not chunks:
@@ -61,7 +75,7 @@ def prepare(corpus: Path, params: ChunkingParams) -> Prepared:
         )
     texts = {d.doc_id: d.text for d in documents}
     candidates = [c for chunk in chunks for c in candidates_for(chunk, texts[chunk.doc_id], params)]
-    return Prepared(documents, chunks, candidates, skipped)
+    return Prepared(documents, chunks, candidates, skipped, removed, read.excluded)
 
 
 def embedding_texts(prepared: Prepared, clause_rows: list[tuple[int, int, int]]) -> list[str]:
@@ -181,15 +195,23 @@ def build_index(
     *,
     progress: bool = False,
     replace: bool = False,
+    options: CorpusOptions | None = None,
+    strict: bool = False,
 ) -> dict[str, Any]:
     """Index `corpus` as the next version of the index at `out` and make it the live one.
 
     The corpus is read before `out` is touched (a refused corpus creates nothing); the rest runs
     under the build lock, so the vectors reused are those of the version that is live when the
     new one replaces it, also when the build before this one was killed half-way. An index built
-    from another corpus is not replaced unless `replace` says so."""
+    from another corpus is not replaced unless `replace` says so; with `strict`, a corpus with any
+    file skipped is refused."""
     params = params or ChunkingParams()
-    prepared = prepare(corpus, params)
+    prepared = prepare(corpus, params, options)
+    if strict and prepared.skipped:
+        listed = "; ".join(f"{s.path}: {s.reason}" for s in prepared.skipped)
+        raise CorpusError(
+            f"{len(prepared.skipped)} file(s) of {corpus} would be skipped (--strict): {listed}"
+        )
     with IndexWriter(out) as writer:
         previous = writer.previous()
         if previous is not None and not replace:
@@ -205,8 +227,27 @@ def build_index(
             kbqa_version=__version__,
         )
         manifest["counts"] |= {"embedded": result.embedded, "reused": result.reused}
-        manifest["skipped"] = [{"path": s.path, "reason": s.reason} for s in prepared.skipped]
+        manifest["skipped"] = [
+            {"path": s.path, "reason": s.reason, "format": s.format} for s in prepared.skipped
+        ]
+        manifest["report"] = corpus_report(prepared)
         return writer.commit(result.data, manifest)
+
+
+def corpus_report(prepared: Prepared) -> dict[str, Any]:
+    """What `kbqa index` reports: each document's format, size and the characters cleaning
+    removed, and how many files were left out on purpose."""
+    documents = [
+        {
+            "path": d.path,
+            "format": d.meta.get("format", "txt"),
+            "chars": len(d.text),
+            "removed": sum(prepared.removed.get(d.doc_id, {}).values()),
+            "removed_by": prepared.removed.get(d.doc_id, {}),
+        }
+        for d in prepared.documents
+    ]
+    return {"documents": documents, "excluded": prepared.excluded}
 
 
 def _check_same_corpus(manifest: dict[str, Any], corpus: Path, out: Path) -> None:

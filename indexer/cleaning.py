@@ -15,18 +15,23 @@ shape of web pages, not about any particular article:
 - islands: a line whose neighbours on both sides are noise is noise too (the one sentence left
   inside an ad block or a comment form), so is a short run of menu-sized lines between noise
   ("Menu / Residents / Business / Search"), and so is a short stray last line after noise.
+
+Before any of this, hard-wrapped lines are joined (`join_wrapped`): a line that ends mid-sentence
+and the line that continues it are one line, so a sentence wrapped after "for" or "is" (plain-text
+exports, PDF extraction, wrapped Markdown) is judged whole and never taken for a truncated one.
+A joined line spans several physical lines; its `text` is still the document's own slice.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
 
+from indexer.lines import BULLET, NO_LETTERS, Line, flat, is_nav_bar, join_wrapped, split_lines
 from indexer.text import FUNCTION_WORDS, normalize
 
-BULLET = re.compile(r"^(?:[-*\u2022\u00b7\u2013\u2014\u25aa\u25e6\u2023]|\d{1,2}[.)])\s+")
-_NO_LETTERS = re.compile(r"^[^A-Za-z\u00c0-\uffff]*$")
+__all__ = ["BULLET", "MD_TABLE_RULE", "NOISE_REASONS", "Line", "clean_lines", "flat", "split_lines"]
+
 _CHROME = re.compile(
     r"""^(?:
         (?:share|tweet|pin|post|email|print|like|follow|subscribe)(?:\s+(?:on|this|via|to|it|us))?
@@ -48,9 +53,6 @@ _CHROME = re.compile(
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )
-# "Home | Blog | Shop | Contact", "[Home](/) | [Guides](/guides)": three or more short links.
-_NAV_SEPARATOR = re.compile(r"\s+[|\u00b7\u2022/\u203a\u00bb>]\s+")  # also breadcrumbs: Home › Policies
-MAX_NAV_ITEM_WORDS = 4
 _COOKIES = re.compile(
     r"\b(?:(?:we|this\s+(?:web)?site|our\s+(?:web)?site|the\s+site)\s+uses?\s+cookies|use\s+of\s+cookies|"
     r"cookie\s+(?:policy|settings|preferences|consent))\b",
@@ -72,7 +74,6 @@ _MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 # "[9] Hughes, T. P. et al. (2017). ...": an entry of a reference list.
 _CITATION = re.compile(r"^\[\d{1,3}\]\s+\S")
 # "Written by Priya Nair · Updated 9 September 2024": a byline, not a menu.
-_BYLINE_WORDS = re.compile(r"\b(?:by|updated|published|posted|min(?:ute)?s?\s+read)\b", re.IGNORECASE)
 MAX_TITLE_WORDS = 12
 MAX_MENU_RUN = 6
 MIN_REPEATED_SENTENCE_WORDS = 8
@@ -82,37 +83,23 @@ _LEADING_DATE = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Line:
-    """A non-blank line: `start`/`end` bound its content (surrounding whitespace excluded).
-    `gap_before` says a blank line precedes it; `noise` names the rule that dropped it."""
-
-    start: int
-    end: int
-    text: str
-    gap_before: bool
-    noise: str | None = None
-
-    @property
-    def is_noise(self) -> bool:
-        return self.noise is not None
-
-
-def split_lines(text: str) -> list[Line]:
-    lines: list[Line] = []
-    gap = False
-    pos = 0
-    for raw in text.splitlines(keepends=True):
-        body = raw.rstrip("\r\n")
-        stripped = body.strip()
-        if stripped:
-            start = pos + (len(body) - len(body.lstrip()))
-            lines.append(Line(start, start + len(stripped), stripped, gap))
-            gap = False
-        else:
-            gap = True
-        pos += len(raw)
-    return lines
+# Every reason a line can be dropped for; `kbqa index` reports the characters each removed.
+NOISE_REASONS = frozenset(
+    {
+        "chrome:no-letters",
+        "chrome:ui",
+        "chrome:nav",
+        "chrome:cookies",
+        "chrome:citation",
+        "chrome:related",
+        "fragment",
+        "truncated",
+        "repeat:adjacent",
+        "repeat:block",
+        "repeat:line",
+        "island",
+    }
+)
 
 
 def _key(text: str) -> str:
@@ -126,11 +113,11 @@ def _plain(text: str) -> str:
 
 def _chrome_reason(line: Line) -> str | None:
     text = line.text
-    if _NO_LETTERS.match(text) and not MD_TABLE_RULE.match(text):  # "|---|" marks a table header
+    if NO_LETTERS.match(text) and not MD_TABLE_RULE.match(text):  # "|---|" marks a table header
         return "chrome:no-letters"
     if _CHROME.match(_plain(text)):
         return "chrome:ui"
-    if _is_nav_bar(text):
+    if is_nav_bar(text):
         return "chrome:nav"
     if _COOKIES.search(text):
         return "chrome:cookies"
@@ -149,13 +136,27 @@ def _chrome_reason(line: Line) -> str | None:
     return None
 
 
-def _is_nav_bar(text: str) -> bool:
-    if text.startswith("|") or _BYLINE_WORDS.search(text):  # a Markdown table row, a byline
-        return False
-    items = _NAV_SEPARATOR.split(text)
-    return len(items) >= 3 and all(
-        0 < len(item.split()) <= MAX_NAV_ITEM_WORDS and item[-1] not in ".!?" for item in items
-    )
+MIN_TABLE_RUN = 3
+MAX_ROW_WORDS = 30
+
+
+def _table_run_heads(lines: list[Line]) -> set[int]:
+    """The first line of each flattened table: a run of 3+ lines with no blank line between,
+    none ending a sentence. Its header row may end in "for" ("Flour type | Best for") without
+    being a paragraph cut short."""
+    heads: set[int] = set()
+    i = 0
+    while i < len(lines):
+        j = i + 1
+        while j < len(lines) and not lines[j].gap_before:
+            j += 1
+        run = lines[i:j]
+        if len(run) >= MIN_TABLE_RUN and all(
+            line.text[-1] not in ".!?" and len(line.text.split()) <= MAX_ROW_WORDS for line in run
+        ):
+            heads.add(i)
+        i = j
+    return heads
 
 
 def _related_reasons(lines: list[Line]) -> dict[int, str]:
@@ -248,11 +249,13 @@ def _stray(text: str) -> bool:
 
 
 def clean_lines(text: str) -> list[Line]:
-    """All non-blank lines of `text`, each marked as content or noise."""
-    lines = split_lines(text)
+    """All non-blank lines of `text` (hard-wrapped lines joined), each marked as content or noise."""
+    logical = join_wrapped(text, split_lines(text))
+    lines = [Line(line.start, line.end, flat(line.text), line.gap_before) for line in logical]
     reasons: dict[int, str] = {}
+    table = _table_run_heads(lines)
     for i, line in enumerate(lines):
-        if (reason := _chrome_reason(line)) is not None:
+        if (reason := _chrome_reason(line)) is not None and not (i in table and reason == "truncated"):
             reasons[i] = reason
     for i, reason in _repeat_reasons(lines).items():
         reasons.setdefault(i, reason)
@@ -278,7 +281,7 @@ def clean_lines(text: str) -> list[Line]:
     for i in islands:
         reasons[i] = "island"
     out: list[Line] = []
-    for i, line in enumerate(lines):
+    for i, line in enumerate(logical):
         line = _strip_leading_date(line) if i not in reasons else line
         out.append(Line(line.start, line.end, line.text, line.gap_before, reasons.get(i)))
     return out

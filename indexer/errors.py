@@ -19,3 +19,12 @@ class IndexLoadError(KbqaError):
 
 class IndexMismatch(KbqaError):
     """The index was built with another model or dimension than the one loaded."""
+
+
+class ConversionError(KbqaError):
+    """A corpus file cannot be turned into text: `reason` is what `kbqa index` reports for it
+    ("no text layer", "unreadable: ...")."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from indexer.cleaning import BULLET, MD_TABLE_RULE, Line
+from indexer.cleaning import BULLET, MD_TABLE_RULE, Line, flat
 from indexer.models import Block, BlockKind, Span, Unit, UnitKind
 from indexer.sentences import split_sentences
 from indexer.text import FUNCTION_WORDS, normalize
@@ -153,6 +153,8 @@ def _find_tables(tagged: list[_Tagged]) -> list[_Tagged]:
         while j < len(out) and _table_line(out[j]) and (j == i or not out[j].line.gap_before):
             j += 1
         if j - i >= MIN_TABLE_ROWS:
+            if _header_above(out, i):
+                i -= 1  # a header row ending in "for" ("Protein content Best for") reads as prose
             for k in range(i, j):
                 out[k] = _Tagged(out[k].line, "row", 0, out[k].line.start)
             i = j
@@ -160,6 +162,18 @@ def _find_tables(tagged: list[_Tagged]) -> list[_Tagged]:
             i += 1
     # A long unpunctuated line that did not join a table is prose.
     return [_Tagged(t.line, "para", 0, t.line.start) if t.tag == "row_candidate" else t for t in out]
+
+
+def _header_above(tagged: list[_Tagged], first: int) -> bool:
+    """The line right above a flattened table, with no blank line between, is its header row
+    when it reads like one (short, no sentence end) even though it ends in a function word."""
+    if first == 0 or tagged[first].line.gap_before or tagged[first - 1].tag != "para":
+        return False
+    text = tagged[first - 1].line.text
+    words = text.split()
+    return (
+        0 < len(words) <= MAX_ROW_WORDS and text[-1] not in _TERMINAL and words[-1].lower() in FUNCTION_WORDS
+    )
 
 
 def _table_line(t: _Tagged) -> bool:
@@ -172,7 +186,7 @@ def title_from_lines(lines: list[Line]) -> str | None:
     content = [line for line in lines if not line.is_noise]
     if not content:
         return None
-    first = content[0].text
+    first = flat(content[0].text)
     if (m := _MD_HEADING.match(first)) is not None:
         return first[m.end() :].strip()
     return first if _heading_like(first) or _question_like(first) else None
@@ -192,7 +206,7 @@ def parse_blocks(text: str, lines: list[Line], title: str | None) -> list[Block]
             path = []  # what stood above the title (a site name, a menu) heads nothing after it
             i += 1
         elif t.tag in ("heading", "question"):
-            heading = text[t.content_start : t.line.end].rstrip("*_: ")
+            heading = flat(text[t.content_start : t.line.end]).rstrip("*_: ")
             if t.tag == "question":
                 # FAQ questions nest under the last ordinary heading ("Frequently Asked Questions").
                 level = section_level + 1

@@ -41,13 +41,34 @@ def index(
     replace: Annotated[
         bool, typer.Option(help="Replace an index that was built from another corpus.")
     ] = False,
+    include: Annotated[
+        list[str] | None, typer.Option(help="Index only files matching this glob (repeatable; 'hr/*').")
+    ] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option(help="Leave out files matching this glob (repeatable).")
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option(help="Fail, indexing nothing, when any file would be skipped.")
+    ] = False,
 ) -> None:
     """Build the index from a corpus folder as the index's next version (switched atomically)."""
     from indexer.build import build_index
     from indexer.chunking import ChunkingParams
+    from indexer.corpus import CorpusOptions
     from indexer.embedding import SentenceTransformerEmbedder
+    from service.index_report import report_lines
 
-    cfg = settings_from(corpus_dir=corpus, index_dir=out, model=model, chunk_max_words=max_words)
+    cfg = settings_from(
+        corpus_dir=corpus,
+        index_dir=out,
+        model=model,
+        chunk_max_words=max_words,
+        corpus_include=include or None,
+        corpus_exclude=exclude or None,
+    )
+    options = CorpusOptions(
+        tuple(cfg.corpus_include), tuple(cfg.corpus_exclude), int(cfg.max_file_mb * 1024 * 1024)
+    )
     embedder = SentenceTransformerEmbedder(cfg.model)
     manifest = build_index(
         cfg.corpus_dir,
@@ -56,6 +77,8 @@ def index(
         ChunkingParams(max_words=cfg.chunk_max_words),
         progress=True,
         replace=replace,
+        options=options,
+        strict=strict,
     )
     counts = manifest["counts"]
     typer.echo(
@@ -63,8 +86,8 @@ def index(
         f"{counts['candidates']} answer spans into {cfg.index_dir} "
         f"({counts['embedded']} texts embedded, {counts['reused']} unchanged ones reused)"
     )
-    for skipped in manifest.get("skipped", []):
-        typer.echo(f"skipped {skipped['path']}: {skipped['reason']}")
+    for line in report_lines(manifest):
+        typer.echo(line)
 
 
 @app.command()

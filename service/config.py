@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     # or a hub model name where a model hub is reachable.
     model: str = "bundled"
     chunk_max_words: Annotated[int, Field(ge=20, le=1000)] = DEFAULT_MAX_WORDS
+    # Which corpus files are indexed: globs over the path inside the corpus folder (JSON lists,
+    # KBQA_CORPUS_INCLUDE='["hr/*", "*.pdf"]'; none = every supported file), and the largest file read.
+    corpus_include: list[str] = Field(default_factory=list)
+    corpus_exclude: list[str] = Field(default_factory=list)
+    max_file_mb: Annotated[float, Field(gt=0, le=10_000)] = 50.0
 
     max_question_chars: Annotated[int, Field(ge=10, le=10_000)] = 500
     # Larger request bodies are refused with 413 before they are read (a question is 500 characters).

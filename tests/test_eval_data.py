@@ -3,11 +3,13 @@ file or, for generic questions, another article), ids are unique, kinds are know
 corpus file has a catalog entry."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from eval.dataset import load_dataset
+from indexer.corpus import read_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = {
@@ -44,3 +46,21 @@ def test_eval_set_is_consistent_with_its_corpus(name: str) -> None:
             assert q.source in docs, q.id
             for span in q.evidence:
                 assert any(span in text for text in docs.values()), (q.id, span[:60])
+
+
+def test_intranet_set_is_consistent_with_the_canonical_texts() -> None:
+    """The intranet fixture holds HTML, PDF and DOCX files: evidence is verbatim text of each
+    document's canonical text (the line breaks of hard-wrapped files aside)."""
+    # ("self-\nservice": a word wrapped at its hyphen)
+    flat = lambda text: re.sub(r"(?<=\w)- (?=\w)", "-", re.sub(r"\s+", " ", text))  # noqa: E731
+    folder = ROOT / "eval" / "intranet_kb"
+    questions = load_dataset(folder / "questions.jsonl")
+    docs = {d.path: flat(d.text) for d in read_corpus(folder / "corpus").documents}
+    assert len({q.id for q in questions}) == len(questions) >= 30
+    assert {q.kind for q in questions} <= KINDS
+    assert sum(not q.answerable for q in questions) >= 5
+    for q in questions:
+        if q.answerable:
+            assert q.source in docs, q.id
+            for span in q.evidence:
+                assert flat(span) in docs[q.source], (q.id, span[:60])
