@@ -30,7 +30,7 @@ _ROW = re.compile(r"^\|.*\|$")
 # Inline markup, most specific first. Each alternative keeps one group: what is shown.
 _INLINE = re.compile(
     r"!\[(?P<alt>[^\]]*)\]\([^)\s]*(?:\s+\"[^\"]*\")?\)"
-    r"|\[(?P<link>[^\]]+)\]\([^)\s]*(?:\s+\"[^\"]*\")?\)"
+    r"|\[(?P<link>[^\]]+)\]\((?P<href>[^)\s]*)(?:\s+\"[^\"]*\")?\)"
     r"|(?P<strong_mark>\*\*|__)(?=\S)(?P<strong>.+?)(?<=\S)(?P=strong_mark)"
     r"|(?<![\w*])\*(?=[^\s*])(?P<em>[^*]+?)(?<=\S)\*(?![\w*])"
     r"|(?<![\w_])_(?=[^\s_])(?P<em2>[^_]+?)(?<=\S)_(?![\w_])"
@@ -51,6 +51,7 @@ class Piece:
     start: int
     end: int
     verbatim: bool
+    href: str | None = None  # the target of the Markdown link the text is in
 
 
 @dataclass(frozen=True)
@@ -75,26 +76,28 @@ class Shown:
     highlight: tuple[int, int] | None = None
 
 
-def inline(text: str, start: int, end: int) -> list[Piece]:
-    """The pieces of text[start:end] with inline Markdown removed and references decoded."""
+def inline(text: str, start: int, end: int, href: str | None = None) -> list[Piece]:
+    """The pieces of text[start:end] with inline Markdown removed and references decoded; the
+    text of a link keeps its target in `href`."""
     pieces: list[Piece] = []
     pos = start
     for m in _INLINE.finditer(text, start, end):
         if m.start() > pos:
-            pieces.append(Piece(text[pos : m.start()], pos, m.start(), True))
+            pieces.append(Piece(text[pos : m.start()], pos, m.start(), True, href))
         group = next(
             g for g in ("alt", "link", "strong", "em", "em2", "code", "ref") if m.group(g) is not None
         )
         if group == "ref":
             decoded = html.unescape(m.group("ref"))
-            pieces.append(Piece(decoded, m.start(), m.end(), decoded == m.group("ref")))
+            pieces.append(Piece(decoded, m.start(), m.end(), decoded == m.group("ref"), href))
         elif group == "code":
-            pieces.append(Piece(m.group("code"), m.start("code"), m.end("code"), True))
+            pieces.append(Piece(m.group("code"), m.start("code"), m.end("code"), True, href))
         else:
-            pieces.extend(inline(text, m.start(group), m.end(group)))
+            target = m.group("href") if group == "link" else href
+            pieces.extend(inline(text, m.start(group), m.end(group), target))
         pos = m.end()
     if pos < end:
-        pieces.append(Piece(text[pos:end], pos, end, True))
+        pieces.append(Piece(text[pos:end], pos, end, True, href))
     return pieces
 
 
@@ -231,3 +234,9 @@ def tables_of(text: str, blocks: Sequence[Block]) -> list[Table]:
             columns = tuple(plain(text, s, e) for s, e in cells(text, lead.start, lead.end))
             found.append(Table(block.start, block.end, lead.start, lead.end, columns))
     return found
+
+
+def content_start(text: str, start: int, end: int) -> int:
+    """Where a line's content starts after its heading hashes, bullet or "Q:"/"A:" marker."""
+    m = _PREFIX.match(text[start:end])  # (`^` would not match at a `pos` inside the string)
+    return start + m.end() if m else start

@@ -10,10 +10,11 @@ import numpy as np
 from indexer.chunking import Candidate
 from indexer.embedding import ModelSignature
 from indexer.errors import IndexMismatch
-from indexer.models import Chunk, Document, UnitKind
+from indexer.models import Block, Chunk, Document, UnitKind
 from indexer.store import IndexData
 from service.errors import DocumentNotFound
 from service.qa.access import EVERYONE, Audience
+from service.qa.display import Table, document_blocks, tables_of
 from service.qa.query import QueryAnalyzer
 
 
@@ -29,6 +30,8 @@ class KnowledgeBase:
             self._by_chunk[cand.chunk_id].append(row)
         self.restricted = any(d.groups for d in data.documents)
         self._masks: dict[Audience, np.ndarray] = {}
+        self._blocks: dict[str, list[Block]] = {}
+        self._tables: dict[str, list[Table]] = {}
         terms = data.analyzer
         self.context_terms = [set(terms.doc_terms(c.context)) for c in self.chunks]
         # Terms of each answer span, and of the span with its lead-in line.
@@ -60,6 +63,19 @@ class KnowledgeBase:
         if doc is None or not audience.may_read(doc):
             raise DocumentNotFound(doc_id)
         return doc
+
+    def blocks(self, doc_id: str) -> list[Block]:
+        """The document's structure, parsed when it is first displayed (not at load)."""
+        if doc_id not in self._blocks:
+            doc = self.documents[doc_id]
+            self._blocks[doc_id] = document_blocks(doc.text, doc.title)
+        return self._blocks[doc_id]
+
+    def tables(self, doc_id: str) -> list[Table]:
+        """The document's tables with their header rows."""
+        if doc_id not in self._tables:
+            self._tables[doc_id] = tables_of(self.documents[doc_id].text, self.blocks(doc_id))
+        return self._tables[doc_id]
 
     def visible(self, audience: Audience) -> np.ndarray | None:
         """Which passages the audience may read, as a mask over the chunks; None for all of them."""
