@@ -20,10 +20,11 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from service.api.deps import AudienceDep, PipelineDep
+from service.api.deps import AudienceDep, PipelineDep, StateDep
 from service.api.errors import unprocessable
 from service.api.source_view import CITED_ID, render_article
 from service.errors import DocumentNotFound
+from service.qa.site import Site
 
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
 JS_MEDIA_TYPE = "text/javascript; charset=utf-8"
@@ -39,13 +40,14 @@ def _asset(name: str) -> tuple[bytes, str]:
 
 
 @router.get("/", response_class=HTMLResponse, summary="Demo intranet page with the widget embedded")
-def home() -> HTMLResponse:
-    """A small intranet-style page with `<kb-search>` embedded and the snippet to embed it. Its
-    own inline script and style run under a per-response nonce; nothing else inline does."""
+def home(state: StateDep) -> HTMLResponse:
+    """A small intranet-style page with `<kb-search>` embedded and the snippet to embed it, titled
+    and with example questions from the knowledge base served. Its own inline script and style run
+    under a per-response nonce; nothing else inline does."""
     page, _ = _asset("index.html")
     nonce = secrets.token_urlsafe(16)
     body = (
-        page.decode("utf-8")
+        fill_home(page.decode("utf-8"), state.pipeline.kb.site() if state.pipeline else Site())
         .replace("<script>", f'<script nonce="{nonce}">')
         .replace("<style>", f'<style nonce="{nonce}">')
     )
@@ -54,6 +56,15 @@ def home() -> HTMLResponse:
         "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'"
     )
     return HTMLResponse(body, headers={"Cache-Control": "no-cache", "Content-Security-Policy": csp})
+
+
+def fill_home(page: str, site: Site) -> str:
+    """The demo page with the knowledge base's title and example questions, escaped."""
+    esc = html.escape
+    buttons = "\n".join(
+        f'      <button type="button" data-q="{esc(q, quote=True)}">{esc(q)}</button>' for q in site.examples
+    )
+    return page.replace("{{examples}}", buttons).replace("{{title}}", esc(site.title))
 
 
 @router.get(
