@@ -113,3 +113,11 @@ def test_lines_outside_any_block_still_show() -> None:
     text = "Home | News | Contact\n\nOur canteen opens at noon every weekday for all staff members."
     page = _article(text)
     assert "canteen opens at noon" in page and "Home" in page
+
+
+def test_the_title_line_is_left_to_the_page_heading() -> None:
+    blocks = document_blocks(DOC, "Desk Guide")
+    page = render_article(DOC, blocks, tables_of(DOC, blocks), None, "Desk Guide")
+    assert "Desk Guide" not in page
+    cited = render_article(DOC, blocks, tables_of(DOC, blocks), (2, 6), "Desk Guide")
+    assert '<mark class="cited" id="kb-cited" tabindex="-1" aria-label="Cited passage">Desk</mark>' in cited

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from indexer.cleaning import MD_TABLE_RULE, split_lines
 from indexer.models import Block, BlockKind
-from service.qa.display import Piece, Table, cells, content_start, inline, table_of
+from service.qa.display import Piece, Table, cells, content_start, inline, plain, table_of
 
 CITED_ID = "kb-cited"
 _MARKERS_ONLY = re.compile(r"^[#>*\-\s]*$")
@@ -103,11 +103,16 @@ def _block(text: str, block: Block, tables: Sequence[Table], marker: _Marker) ->
 
 
 def render_article(
-    text: str, blocks: Sequence[Block], tables: Sequence[Table], cited: tuple[int, int] | None
+    text: str,
+    blocks: Sequence[Block],
+    tables: Sequence[Table],
+    cited: tuple[int, int] | None,
+    title: str = "",
 ) -> str:
     """The whole document as HTML: its blocks in structure, and every line outside them (a title
     line, a line the cleaner set aside as page chrome) as a muted paragraph, so nothing of the text
-    the offsets point into is hidden. Header rows of known tables and |---| rules are the tables'."""
+    the offsets point into is hidden. Header rows of known tables and |---| rules are the tables';
+    the title line is the page's heading (unless it is cited)."""
     marker = _Marker(cited)
     ordered = sorted(blocks, key=lambda b: b.start)
     headers = {(t.header_start, t.header_end) for t in tables}
@@ -116,16 +121,21 @@ def render_article(
     for block in ordered:
         if block.start < pos:
             continue
-        out.extend(_aside(text, pos, block.start, headers, marker))
+        out.extend(_aside(text, pos, block.start, headers, marker, title))
         out.append(_block(text, block, tables, marker))
         pos = block.end
-    out.extend(_aside(text, pos, len(text), headers, marker))
+    out.extend(_aside(text, pos, len(text), headers, marker, title))
     return "\n".join(out)
 
 
-def _aside(text: str, start: int, end: int, headers: set[tuple[int, int]], marker: _Marker) -> Iterator[str]:
+def _aside(
+    text: str, start: int, end: int, headers: set[tuple[int, int]], marker: _Marker, title: str
+) -> Iterator[str]:
     for s, e in _lines(text, start, end):
         content = content_start(text, s, e)
         if (s, e) in headers or MD_TABLE_RULE.match(text[s:e]) or _MARKERS_ONLY.match(text[content:e]):
             continue  # a table's header or rule, or the marker of the block that follows ("## ")
+        uncited = marker.cited is None or e <= marker.cited[0] or s >= marker.cited[1]
+        if title and uncited and plain(text, content, e) == title.strip():
+            continue
         yield f'<p class="aside">{marker.pieces(inline(text, content, e))}</p>'

@@ -125,7 +125,8 @@ def document_view(
     text: str = doc.text
     cited = _check_range(start, end, len(text))
     nonce = secrets.token_urlsafe(16)
-    article = render_article(text, pipeline.kb.blocks(doc.doc_id), pipeline.kb.tables(doc.doc_id), cited)
+    kb = pipeline.kb
+    article = render_article(text, kb.blocks(doc.doc_id), kb.tables(doc.doc_id), cited, doc.title)
     page = render_view(doc.doc_id, doc.title or doc.doc_id, article, len(text), cited, doc.meta, nonce)
     csp = (
         f"default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; "
