@@ -122,3 +122,21 @@ def test_ask_url_reports_an_unreachable_service(
         main()
     assert exit_info.value.code == 2
     assert capsys.readouterr().err.startswith(f"error: cannot reach the service at {url}")
+
+
+def test_serving_a_missing_index_is_named_before_the_model_loads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from service.cli import warn_missing_index
+
+    warn_missing_index(tmp_path / "none")
+    err = capsys.readouterr().err
+    assert err.startswith("warning: no index at") and "kbqa serve --corpus FOLDER" in err
+
+
+def test_serve_corpus_fails_before_the_model_loads_on_a_missing_corpus(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["serve", "--corpus", str(tmp_path / "nowhere"), "--index", str(tmp_path / "i")]
+    )
+    assert result.exit_code != 0
+    assert "corpus folder not found" in str(result.exception)
