@@ -212,6 +212,7 @@ kbd {
   text-transform: uppercase; color: var(--kb-muted);
 }
 .answer-text { margin: 0; font-size: 1.05em; font-weight: 600; overflow-wrap: anywhere; white-space: pre-line; }
+.table-scroll { max-width: 100%; overflow-x: auto; }
 .answer-table { border-collapse: collapse; margin: 2px 0 0; font-size: 0.95em; font-weight: 400; }
 .answer-table th, .answer-table td {
   border: 1px solid var(--kb-border); padding: 3px 8px; text-align: start; vertical-align: top;
@@ -1055,7 +1056,7 @@ mark.answer-span {
         // What a person reads: the API's display text, table rows as a small table.
         const display = typeof data.display === "string" && data.display.trim() ? data.display : shown(answer);
         const body = isRows(data.rows)
-          ? h("div", { class: "answer-text", part: "answer-text", "aria-label": display }, rowsTable(data.rows))
+          ? h("div", { class: "answer-text table-scroll", part: "answer-text", "aria-label": display }, rowsTable(data.rows))
           : h("p", { class: "answer-text", part: "answer-text" }, display);
         this._answer.append(
           h("h2", { class: "answer-label" }, "Answer"),
