@@ -213,7 +213,7 @@ kbd {
 }
 .answer-text { margin: 0; font-size: 1.05em; font-weight: 600; overflow-wrap: anywhere; white-space: pre-line; }
 .table-scroll { max-width: 100%; overflow-x: auto; }
-.answer-table { border-collapse: collapse; margin: 2px 0 0; font-size: 0.95em; font-weight: 400; }
+.answer-table { border-collapse: collapse; margin: 2px 0 0; font-size: 0.95em; font-weight: 400; overflow-wrap: normal; }
 .answer-table th, .answer-table td {
   border: 1px solid var(--kb-border); padding: 3px 8px; text-align: start; vertical-align: top;
 }
@@ -508,9 +508,10 @@ mark.answer-span {
   }
 
   function sectionLabel(section) {
+    // FAQ questions head their answers' sections: shown without their "Q:" and emphasis marks.
     const parts = String(section || "")
       .split(" > ")
-      .map((p) => p.trim())
+      .map((p) => p.trim().replace(/^(?:Q|Question)\s*[:.]\s*/i, "").replace(/\*\*|__/g, ""))
       .filter(Boolean);
     return parts.length ? parts.join(" › ") : "Introduction";
   }

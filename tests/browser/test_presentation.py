@@ -12,7 +12,15 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import Service
-from tests.browser.widget_page import ABSTAIN_TITLE, ANSWER_TEXT, OPTION, ask, open_widget, view_params
+from tests.browser.widget_page import (
+    ABSTAIN_TITLE,
+    ANSWER_TEXT,
+    OPTION,
+    ask,
+    no_horizontal_overflow,
+    open_widget,
+    view_params,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -46,6 +54,11 @@ def test_table_row_and_faq_answers_are_displayed_clean(
     expect(evidence.locator("a.option-source")).to_have_attribute("href", GUIDE_URL)
     expect(evidence).to_contain_text("Facilities · updated 2026-11-20")
     save_screenshot(page, "answer-table-row")
+    page.set_viewport_size({"width": 320, "height": 640})
+    expect(table).to_be_visible()
+    assert no_horizontal_overflow(page), "the answer table overflows a narrow screen"
+    save_screenshot(page, "answer-table-row-320px")
+    page.set_viewport_size({"width": 1280, "height": 800})
 
     data = ask(page, "how do I book a desk for a visiting colleague?")
     assert data["answer"].startswith("A: Book it in the [desk planner]"), data
@@ -53,6 +66,10 @@ def test_table_row_and_faq_answers_are_displayed_clean(
     assert data["display"] == clean
     expect(page.locator(ANSWER_TEXT)).to_have_text(clean)
     expect(page.locator(OPTION).first.locator("mark.answer-span")).to_have_text(clean)
+    # Its section is the FAQ question, shown without "Q:".
+    expect(page.locator(OPTION).first).to_contain_text(
+        "Frequently asked questions › How do I book a desk for a visiting colleague?"
+    )
     save_screenshot(page, "answer-faq")
 
 
