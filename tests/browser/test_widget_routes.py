@@ -73,8 +73,9 @@ def test_view_highlights_exactly_the_requested_range(api: Any) -> None:
     marks = re.findall(r"<mark[^>]*>(.*?)</mark>", response.text, flags=re.S)
     assert html.unescape("".join(marks)) == text[start:end]
     assert response.text.count('id="kb-cited"') == 1
-    # The article is rendered from its structure; every word of the text is shown, as text.
-    body = re.search(r'<article class="doc"[^>]*>(.*?)</article>', response.text, flags=re.S)
+    # The article is rendered from its structure; every word of the text is shown, as text (the
+    # title line as the page's heading).
+    body = re.search(r"<main>(.*?)</main>", response.text, flags=re.S)
     assert body is not None
     shown = "".join(html.unescape(re.sub(r"<[^>]+>", "", body.group(1))).split())
     assert all(word in shown for word in re.findall(r"\w+", text))
