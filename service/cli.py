@@ -215,7 +215,8 @@ def _ask_here(cfg: Settings, question: str, top_k: int) -> AskResponse:
 def print_answer(response: AskResponse) -> None:
     """The answer as a person reads it, then each source with where its verbatim text lies."""
     if response.answer:
-        typer.secho(textwrap.fill(response.display or response.answer, 100), bold=True)
+        for line in (response.display or response.answer).splitlines():
+            typer.secho(textwrap.fill(line, 100), bold=True)
         typer.echo(f"confidence {response.confidence:.2f}")
     else:
         typer.secho("Not covered by the knowledge base.", bold=True)
