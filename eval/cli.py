@@ -84,7 +84,10 @@ def _fit(pipeline: QAPipeline, questions: list[EvalQuestion], also: list[str], o
     for pair in also:
         extra_path, _, extra_index = pair.rpartition(":")
         extra = load_pipeline(
-            settings_from(index_dir=Path(extra_index)), pipeline.embedder, pipeline.abstention, pipeline.reader
+            settings_from(index_dir=Path(extra_index)),
+            pipeline.embedder,
+            pipeline.abstention,
+            pipeline.reader,
         )
         extra_questions = load_dataset(Path(extra_path))
         signals += [extra.ask(q.question, 5).selection.signals for q in extra_questions]

@@ -6,15 +6,40 @@ from __future__ import annotations
 
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
 
 from service.config import Settings
 
+if TYPE_CHECKING:
+    from indexer.embedding import Embedder
+    from service.api.models import AskResponse
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Knowledge-base question answering.")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from indexer import __version__
+
+        typer.echo(f"kbqa {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Knowledge-base question answering."""
+
+
 # Options shared with the eval's commands.
 
 IndexOpt = Annotated[
@@ -95,17 +120,33 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
     index: IndexOpt = None,
+    corpus: Annotated[
+        Path | None,
+        typer.Option(
+            help="Serve this corpus folder: its index (index/ for the bundled corpus, else "
+            "indexes/<path with / as ->, or --index) is built when missing or stale."
+        ),
+    ] = None,
 ) -> None:
     """Serve the HTTP API (docs at /docs), logging JSON lines to stderr."""
     import uvicorn
 
-    from service.api.app import create_app
+    from service.api.app import create_app, default_embedder
     from service.api.observability import configure_logging
+    from service.corpus_index import index_dir_for
 
+    if corpus is not None and index is None:
+        index = index_dir_for(corpus)
     cfg = settings_from(index_dir=index)
+    factory: Callable[[Settings], Embedder] = default_embedder
+    if corpus is not None:
+        embedder = ensure_index(corpus, cfg)  # the model is loaded once, for building and serving
+        factory = lambda _: embedder  # noqa: E731
+    else:
+        warn_missing_index(cfg.index_dir)
     configure_logging()
     uvicorn.run(
-        create_app(cfg),
+        create_app(cfg, embedder_factory=factory),
         host=host,
         port=port,
         # Connections beyond this get a 503 from uvicorn itself, before any app code runs.
@@ -118,37 +159,95 @@ def serve(
     )
 
 
+def ensure_index(corpus: Path, cfg: Settings) -> Embedder:
+    """Build the index of `corpus` at cfg.index_dir when it is missing or stale; return the loaded
+    model. An index of another corpus there is refused, never replaced."""
+    from indexer.build import build_index
+    from indexer.chunking import ChunkingParams
+    from indexer.embedding import SentenceTransformerEmbedder
+    from service.corpus_index import staleness
+
+    params = ChunkingParams(max_words=cfg.chunk_max_words)
+    why = staleness(corpus, cfg.index_dir, params)  # before the model loads: a bad corpus fails fast
+    embedder = SentenceTransformerEmbedder(cfg.model)
+    if why is not None:
+        typer.echo(f"indexing {corpus} into {cfg.index_dir} ({why})", err=True)
+        build_index(corpus, cfg.index_dir, embedder, params, progress=True)
+    return embedder
+
+
+def warn_missing_index(index_dir: Path) -> None:
+    """Say at once (before the model loads) when there is no index to serve: the service starts,
+    not ready, and answers 503 until one is built and reloaded."""
+    from indexer.errors import KbqaError
+    from indexer.store import read_manifest
+
+    try:
+        read_manifest(index_dir)
+    except KbqaError as exc:
+        typer.secho(
+            f"warning: {exc}; serving without an index (503) until one is built "
+            "(kbqa index, or kbqa serve --corpus FOLDER)",
+            fg="yellow",
+            err=True,
+        )
+
+
 @app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="The question.")],
     top_k: Annotated[int, typer.Option(min=1, help="Passages to cite (at most KBQA_MAX_TOP_K).")] = 3,
     index: IndexOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON response.")] = False,
+    url: Annotated[
+        str | None,
+        typer.Option(help="Ask a running service (http://host:port) instead of loading the model here."),
+    ] = None,
 ) -> None:
     """Ask one question and print the answer with its sources."""
-    from indexer.store import read_manifest
-    from service.api.app import default_embedder, default_reader, load_pipeline
-    from service.api.models import ask_request_model, ask_response, elapsed_ms
-
     cfg = settings_from(index_dir=index)
     try:
+        from service.api.models import ask_request_model
+
         request = ask_request_model(cfg.limits)(question=question, top_k=top_k)
     except ValidationError as exc:
         raise typer.BadParameter(exc.errors()[0]["msg"]) from exc
-    read_manifest(cfg.index_dir)  # a missing index is reported before the model loads
-    pipeline = load_pipeline(cfg, default_embedder(cfg), reader=default_reader(cfg))
-    started = time.perf_counter()
-    response = ask_response(pipeline.ask(request.question.strip(), request.top_k), elapsed_ms(started))
+    if url is not None:
+        from service.remote import ask_remote
+
+        response = ask_remote(url, request.question, request.top_k)
+    else:
+        response = _ask_here(cfg, request.question, request.top_k)
     if as_json:
         typer.echo(response.model_dump_json(indent=2))
         return
+    print_answer(response)
+
+
+def _ask_here(cfg: Settings, question: str, top_k: int) -> AskResponse:
+    from indexer.store import read_manifest
+    from service.api.app import default_embedder, default_reader, load_pipeline
+    from service.api.models import ask_response, elapsed_ms
+
+    read_manifest(cfg.index_dir)  # a missing index is reported before the model loads
+    pipeline = load_pipeline(cfg, default_embedder(cfg), reader=default_reader(cfg))
+    started = time.perf_counter()
+    return ask_response(pipeline.ask(question.strip(), top_k), elapsed_ms(started))
+
+
+def print_answer(response: AskResponse) -> None:
+    """The answer as a person reads it, then each source with where its verbatim text lies."""
     if response.answer:
-        typer.secho(textwrap.fill(response.answer, 100), bold=True)
+        for line in (response.display or response.answer).splitlines():
+            typer.secho(textwrap.fill(line, 100), bold=True)
         typer.echo(f"confidence {response.confidence:.2f}")
     else:
-        typer.secho("No answer in the knowledge base.", bold=True)
+        typer.secho("Not covered by the knowledge base.", bold=True)
         typer.echo(response.reason or "")
     for n, c in enumerate(response.citations, start=1):
         where = f"{c.title}" + (f" > {c.section}" if c.section else "")
         typer.echo(f"\n[{n}] {where}  ({c.doc_id}:{c.start}-{c.end}, score {c.score:.3f})")
-        typer.echo(textwrap.indent(textwrap.fill(c.excerpt, 96), "    "))
+        if c.url:
+            typer.echo(f"    {c.url}")
+        for line in (c.display or c.excerpt).splitlines():
+            typer.echo(textwrap.indent(textwrap.fill(line, 96), "    "))

@@ -100,6 +100,20 @@ class Citation(BaseModel):
         None, description="Where the answer sits inside `excerpt` (offsets relative to `start`)."
     )
     score: float
+    display: str = Field(
+        "", description="The excerpt as a person reads it (no Markdown syntax; table rows as pairs)."
+    )
+    display_highlight: tuple[int, int] | None = Field(
+        None, description="Where the answer sits inside `display` (what `highlight` is to `excerpt`)."
+    )
+    rows: list[list[tuple[str, str]]] = Field(
+        default_factory=list, description="Table rows in the excerpt, as [column, value] pairs."
+    )
+    url: str | None = Field(None, description="The original page of the document, when known.")
+    owner: str | None = None
+    updated: str | None = None
+    format: str | None = Field(None, description="The document's source format (md, txt, html, pdf, docx).")
+    source_path: str | None = Field(None, description="The document's file, relative to the corpus folder.")
 
 
 class AskResponse(BaseModel):
@@ -107,8 +121,15 @@ class AskResponse(BaseModel):
     answer: str | None = Field(
         description="A verbatim span of the first citation, or null when not answered."
     )
+    display: str | None = Field(None, description="The answer as a person reads it.")
+    rows: list[list[tuple[str, str]]] = Field(
+        default_factory=list, description="The answer's table rows, as [column, value] pairs."
+    )
     confidence: float = Field(ge=0.0, le=1.0)
-    reason: str | None = Field(None, description="Why there is no answer, when `answer` is null.")
+    threshold: float | None = Field(None, description="Questions below this confidence are declined.")
+    reason: str | None = Field(
+        None, description="Why there is no answer, when `answer` is null, in words for the asker."
+    )
     citations: list[Citation]
     took_ms: float
 
@@ -137,12 +158,22 @@ class ErrorResponse(BaseModel):
     detail: str | list[dict[str, Any]]
 
 
+# Document metadata a citation carries when the document has it.
+CITED_META = ("url", "owner", "updated", "format", "source_path")
+
+
 def citation(passage: Passage, answer_span: tuple[int, int] | None = None) -> Citation:
     """A passage as the API cites it; `answer_span` (document offsets) becomes its highlight."""
     highlight = (
         None if answer_span is None else (answer_span[0] - passage.start, answer_span[1] - passage.start)
     )
+    shown = passage.display
+    meta = {k: v for k in CITED_META if (v := passage.meta.get(k))}
     return Citation(
+        display=shown.text if shown is not None else passage.excerpt,
+        display_highlight=shown.highlight if shown is not None and highlight is not None else None,
+        rows=[list(row) for row in shown.rows] if shown is not None else [],
+        **meta,
         doc_id=passage.doc_id,
         title=passage.title,
         section=" > ".join(passage.section),
@@ -158,10 +189,14 @@ def ask_response(answer: Answer, took_ms: float) -> AskResponse:
     citations = [citation(p) for p in answer.passages]
     if answer.span is not None and citations:
         citations[0] = citation(answer.passages[0], answer.span)
+    shown = answer.display
     return AskResponse(
         question=answer.question,
         answer=answer.text,
+        display=shown.text if shown is not None else answer.text,
+        rows=[list(row) for row in shown.rows] if shown is not None else [],
         confidence=round(answer.confidence, 4),
+        threshold=None if answer.threshold is None else round(answer.threshold, 4),
         reason=answer.reason,
         citations=citations,
         took_ms=took_ms,

@@ -3,18 +3,22 @@ grouped by passage, their verbatim texts and their terms (computed once at load,
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
+from pathlib import Path
 
 import numpy as np
 
 from indexer.chunking import Candidate
 from indexer.embedding import ModelSignature
 from indexer.errors import IndexMismatch
-from indexer.models import Chunk, Document, UnitKind
+from indexer.models import Block, Chunk, Document, UnitKind
 from indexer.store import IndexData
 from service.errors import DocumentNotFound
 from service.qa.access import EVERYONE, Audience
+from service.qa.display import Table, document_blocks, tables_of
 from service.qa.query import QueryAnalyzer
+from service.qa.site import CATALOG_KEY, Site, site_of
 
 
 class KnowledgeBase:
@@ -29,6 +33,9 @@ class KnowledgeBase:
             self._by_chunk[cand.chunk_id].append(row)
         self.restricted = any(d.groups for d in data.documents)
         self._masks: dict[Audience, np.ndarray] = {}
+        self._blocks: dict[str, list[Block]] = {}
+        self._tables: dict[str, list[Table]] = {}
+        self._site: Site | None = None
         terms = data.analyzer
         self.context_terms = [set(terms.doc_terms(c.context)) for c in self.chunks]
         # Terms of each answer span, and of the span with its lead-in line.
@@ -60,6 +67,37 @@ class KnowledgeBase:
         if doc is None or not audience.may_read(doc):
             raise DocumentNotFound(doc_id)
         return doc
+
+    def blocks(self, doc_id: str) -> list[Block]:
+        """The document's structure, parsed when it is first displayed (not at load)."""
+        if doc_id not in self._blocks:
+            doc = self.documents[doc_id]
+            self._blocks[doc_id] = document_blocks(doc.text, doc.title)
+        return self._blocks[doc_id]
+
+    def tables(self, doc_id: str) -> list[Table]:
+        """The document's tables with their header rows."""
+        if doc_id not in self._tables:
+            self._tables[doc_id] = tables_of(self.documents[doc_id].text, self.blocks(doc_id))
+        return self._tables[doc_id]
+
+    def site(self) -> Site:
+        """The demo page's title and example questions (computed on first use)."""
+        if self._site is None:
+            self._site = site_of(self._catalog_entry(), list(self.documents.values()), self.blocks)
+        return self._site
+
+    def _catalog_entry(self) -> dict[str, object] | None:
+        """The knowledge base's own entry of the corpus catalog, if the corpus is still there."""
+        corpus = self.manifest.get("corpus")
+        path = corpus.get("path") if isinstance(corpus, dict) else None
+        if not isinstance(path, str):
+            return None
+        try:
+            entry = json.loads((Path(path) / "catalog.json").read_text(encoding="utf-8")).get(CATALOG_KEY)
+        except (OSError, ValueError, AttributeError):
+            return None
+        return entry if isinstance(entry, dict) else None
 
     def visible(self, audience: Audience) -> np.ndarray | None:
         """Which passages the audience may read, as a mask over the chunks; None for all of them."""

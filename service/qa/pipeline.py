@@ -13,6 +13,7 @@ from indexer.embedding import Embedder, ModelSignature
 from indexer.store import IndexData, read_index
 from service.qa.abstention import DEFAULT_MODEL_PATH, AbstentionModel
 from service.qa.access import EVERYONE, Audience
+from service.qa.display import render
 from service.qa.features import DEFAULT_WEIGHTS
 from service.qa.knowledge import KnowledgeBase
 from service.qa.lexical import LexicalIndex
@@ -30,6 +31,8 @@ from service.qa.tuning import Tuning
 # words would otherwise cost one per word.
 MAX_ABLATIONS = 8
 NO_CONTENT_WORDS = "The question has no content words to look up; ask about a topic."
+# What a person reads when a question is declined: no internals (the figures are in the Answer).
+NOT_COVERED = "The knowledge base does not cover this question. The closest passages are listed as related."
 
 
 class QAPipeline:
@@ -94,20 +97,19 @@ class QAPipeline:
         if answered and cand is not None:
             order.remove(cand.chunk_id)
             order.insert(0, cand.chunk_id)
-        passages = [self._passage(r, scores[r]) for r in order[:top_k]]
+        threshold = self.abstention.threshold
         if answered and cand is not None:
-            return Answer(
-                question,
-                self.kb.span_text(cand),
-                (cand.start, cand.end),
-                confidence,
-                None,
-                passages,
-                selection,
-            )
-        return Answer(
-            question, None, None, confidence, self._reason(query, selection, confidence), passages, selection
-        )
+            span = (cand.start, cand.end)
+            passages = [
+                self._passage(r, scores[r], span if i == 0 else None) for i, r in enumerate(order[:top_k])
+            ]
+            doc = self.kb.document_of(cand)
+            display = render(doc.text, cand.start, cand.end, self.kb.tables(doc.doc_id))
+            text = self.kb.span_text(cand)
+            return Answer(question, text, span, confidence, None, passages, selection, display, threshold)
+        passages = [self._passage(r, scores[r]) for r in order[:top_k]]
+        reason = self._reason(query, selection, confidence)
+        return Answer(question, None, None, confidence, reason, passages, selection, None, threshold)
 
     def select(self, query: AnalyzedQuery, retrieved: Retrieved, without: dict[str, np.ndarray]) -> Selection:
         pool = self.pool(query, retrieved)
@@ -150,14 +152,13 @@ class QAPipeline:
             return NO_CONTENT_WORDS
         if selection.reason is not None and self.abstention.answers(confidence):
             return selection.reason
-        return (
-            f"The knowledge base does not appear to answer this question (confidence {confidence:.2f} "
-            f"is below {self.abstention.threshold:.2f}); the closest passages are cited as related."
-        )
+        return NOT_COVERED
 
-    def _passage(self, row: int, score: float) -> Passage:
+    def _passage(self, row: int, score: float, mark: tuple[int, int] | None = None) -> Passage:
+        """A passage as cited, with how a person reads it (`mark`: the answer span inside it)."""
         chunk = self.kb.chunks[row]
         doc = self.kb.documents[chunk.doc_id]
+        display = render(doc.text, chunk.start, chunk.end, self.kb.tables(doc.doc_id), mark)
         return Passage(
             doc.doc_id,
             doc.title,
@@ -166,4 +167,6 @@ class QAPipeline:
             chunk.end,
             doc.text[chunk.start : chunk.end],
             score,
+            display,
+            doc.meta,
         )

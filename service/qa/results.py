@@ -3,10 +3,11 @@ formats (response models, text); nothing here knows about either."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from indexer.chunking import Candidate
 from service.qa.abstention import Signals
+from service.qa.display import Shown
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,9 @@ class Passage:
     end: int
     excerpt: str  # document text[start:end]
     score: float
+    # How a person reads the excerpt (with the answer located in it), and the document's metadata.
+    display: Shown | None = None
+    meta: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -43,3 +47,5 @@ class Answer:
     reason: str | None
     passages: list[Passage]
     selection: Selection
+    display: Shown | None = None  # how a person reads `text`
+    threshold: float | None = None  # the confidence below which the question is declined

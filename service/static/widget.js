@@ -211,7 +211,16 @@ kbd {
   margin: 0 0 4px; font-size: 0.78em; font-weight: 700; letter-spacing: 0.06em;
   text-transform: uppercase; color: var(--kb-muted);
 }
-.answer-text { margin: 0; font-size: 1.05em; font-weight: 600; overflow-wrap: anywhere; }
+.answer-text { margin: 0; font-size: 1.05em; font-weight: 600; overflow-wrap: anywhere; white-space: pre-line; }
+.table-scroll { max-width: 100%; overflow-x: auto; }
+.answer-table { border-collapse: collapse; margin: 2px 0 0; font-size: 0.95em; font-weight: 400; overflow-wrap: normal; }
+.answer-table th, .answer-table td {
+  border: 1px solid var(--kb-border); padding: 3px 8px; text-align: start; vertical-align: top;
+}
+.answer-table th { background: var(--kb-bg); font-weight: 700; }
+.option-source {
+  display: inline-block; margin: 0 10px 8px; font-size: 0.85em; color: var(--kb-accent);
+}
 .confidence { display: flex; align-items: center; gap: 8px; margin-top: 8px; font-size: 0.86em; color: var(--kb-muted); }
 .meter { position: relative; width: 72px; height: 6px; flex: none; border-radius: 3px; background: var(--kb-border); overflow: hidden; }
 .meter-fill { position: absolute; inset: 0 auto 0 0; border-radius: 3px; background: var(--kb-muted); }
@@ -244,7 +253,7 @@ kbd {
 .option[aria-selected="true"] { background: var(--kb-active-bg); border-color: var(--kb-focus); }
 .option-link { display: block; padding: 8px 10px; color: inherit; text-decoration: none; }
 .option-where { display: block; font-size: 0.8em; color: var(--kb-muted); margin-bottom: 2px; overflow-wrap: anywhere; }
-.option-excerpt { display: block; overflow-wrap: anywhere; }
+.option-excerpt { display: block; overflow-wrap: anywhere; white-space: pre-line; }
 .option-open { display: inline-block; margin-top: 4px; font-size: 0.85em; color: var(--kb-accent); font-weight: 600; }
 .option-link:hover .option-open { text-decoration: underline; }
 mark { border-radius: 3px; padding: 0 1px; }
@@ -435,20 +444,74 @@ mark.answer-span {
   }
 
   // Appends `text` to `parent` as text nodes, with <mark class=cls> around the ranges.
-  function appendMarked(parent, text, ranges, cls) {
+  // (`decode` false: the text is already what a person reads — the API's `display`.)
+  function appendMarked(parent, text, ranges, cls, decode = true) {
+    const as = decode ? shown : (t) => t;
     let pos = 0;
     for (const [s, e] of mergeRanges(ranges, text.length)) {
-      if (s > pos) parent.appendChild(document.createTextNode(shown(text.slice(pos, s))));
-      parent.appendChild(h("mark", { class: cls }, shown(text.slice(s, e))));
+      if (s > pos) parent.appendChild(document.createTextNode(as(text.slice(pos, s))));
+      parent.appendChild(h("mark", { class: cls }, as(text.slice(s, e))));
       pos = e;
     }
-    if (pos < text.length) parent.appendChild(document.createTextNode(shown(text.slice(pos))));
+    if (pos < text.length) parent.appendChild(document.createTextNode(as(text.slice(pos))));
+  }
+
+  // What a person reads of a citation: the API's `display` (Markdown syntax gone, table rows as
+  // "column: value" pairs) with the answer located in it, else the verbatim excerpt.
+  function readable(c) {
+    if (typeof c.display === "string" && c.display) {
+      const hl = validRange(c.display_highlight) ? [codePointRange(c.display, c.display_highlight)] : [];
+      return { text: c.display, answer: hl, decode: false };
+    }
+    const hl = validRange(c.highlight) ? [codePointRange(c.excerpt, c.highlight)] : [];
+    return { text: c.excerpt, answer: hl, decode: true };
+  }
+
+  function validRange(r) {
+    return Array.isArray(r) && r.length === 2 && r.every(Number.isInteger);
+  }
+
+  function codePointRange(text, range) {
+    return range.map((cp) => codePointsToUnits(text, cp));
+  }
+
+  // A document's original page: only an http(s) URL is ever linked.
+  function safeUrl(value) {
+    if (typeof value !== "string" || !value) return null;
+    try {
+      const url = new URL(value);
+      return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
+    } catch (_) {
+      return null;
+    }
+  }
+
+  // Table rows ([[column, value], ...] each) as a small table: one row as column/value lines,
+  // several rows under one header when they share their columns.
+  function rowsTable(rows) {
+    const table = h("table", { class: "answer-table" });
+    const columns = rows[0].map((pair) => String(pair[0]));
+    const shared = rows.length > 1 && rows.every((r) => r.length === columns.length && r.every((p, i) => String(p[0]) === columns[i]));
+    if (shared) {
+      table.appendChild(h("thead", {}, h("tr", {}, ...columns.map((c) => h("th", { scope: "col" }, c)))));
+      table.appendChild(h("tbody", {}, ...rows.map((r) => h("tr", {}, ...r.map((p) => h("td", {}, String(p[1])))))));
+    } else {
+      const body = h("tbody");
+      for (const row of rows) for (const [column, value] of row) body.appendChild(h("tr", {}, h("th", { scope: "row" }, String(column)), h("td", {}, String(value))));
+      table.appendChild(body);
+    }
+    return table;
+  }
+
+  function isRows(rows) {
+    return Array.isArray(rows) && rows.length > 0 && rows.every((r) => Array.isArray(r) && r.length > 0 && r.every((p) => Array.isArray(p) && p.length === 2));
   }
 
   function sectionLabel(section) {
+    // FAQ questions head their answers' sections: shown without their "Q:" and emphasis marks.
     const parts = String(section || "")
       .split(" > ")
-      .map((p) => p.trim())
+      .map((p) => p.trim().replace(/^(?:Q|Question)\s*[:.]\s*/i, "").replace(/\*\*|__/g, ""))
       .filter(Boolean);
     return parts.length ? parts.join(" › ") : "Introduction";
   }
@@ -890,12 +953,12 @@ mark.answer-span {
       this._input.setAttribute("aria-expanded", this._options.length ? "true" : "false");
     }
 
-    _option(citation, { where, ranges, markClass, maxChars, openLabel }) {
+    _option(citation, { where, ranges, markClass, maxChars, openLabel, text, decode = true }) {
       const index = this._options.length;
       const excerpt = h("span", { class: "option-excerpt" });
-      const cut = snippet(citation.excerpt, ranges, maxChars);
+      const cut = snippet(text === undefined ? citation.excerpt : text, ranges, maxChars);
       if (cut.head) excerpt.appendChild(h("span", { class: "ellipsis" }, "… "));
-      appendMarked(excerpt, cut.text, cut.ranges, markClass);
+      appendMarked(excerpt, cut.text, cut.ranges, markClass, decode);
       if (cut.tail) excerpt.appendChild(h("span", { class: "ellipsis" }, " …"));
 
       const href = this._viewUrl(citation);
@@ -907,10 +970,15 @@ mark.answer-span {
         h("span", { class: "option-open" }, openLabel, h("span", { "aria-hidden": "true" }, " →"))
       );
       if (link.target) link.rel = "noopener";
+      const original = safeUrl(citation.url);
+      const source = original
+        ? h("a", { class: "option-source", href: original, tabindex: "-1", target: "_blank", rel: "noopener" }, "Original page", h("span", { "aria-hidden": "true" }, " ↗"))
+        : null;
       const node = h(
         "div",
         { id: `${this._uid}-opt-${index}`, class: "option", role: "option", "aria-selected": "false", part: "option" },
-        link
+        link,
+        source
       );
       this._options.push({ node, href });
       return node;
@@ -949,10 +1017,13 @@ mark.answer-span {
             h("div", { id: labelId, class: "group-label", role: "presentation" }, shown(sectionLabel(section)))
           );
           for (const c of items) {
+            const read = readable(c);
             group.appendChild(
               this._option(c, {
                 where: null,
-                ranges: termRanges(c.excerpt, terms),
+                text: read.text,
+                decode: read.decode,
+                ranges: termRanges(read.text, terms),
                 markClass: "term",
                 maxChars: SNIPPET_CHARS,
                 openLabel: "Open",
@@ -973,16 +1044,24 @@ mark.answer-span {
       const answer = typeof data.answer === "string" && data.answer.trim() ? data.answer : null;
       const confidence = typeof data.confidence === "number" && isFinite(data.confidence) ? Math.max(0, Math.min(1, data.confidence)) : 0;
       const terms = queryTerms(query);
-      const where = (c) => shown(`${c.title || c.doc_id} › ${sectionLabel(c.section)}`);
+      const where = (c) => {
+        const about = [c.owner, c.updated && `updated ${c.updated}`].filter((x) => typeof x === "string" && x);
+        return shown(`${c.title || c.doc_id} › ${sectionLabel(c.section)}${about.length ? ` · ${about.join(" · ")}` : ""}`);
+      };
 
       if (answer) {
         const level = confidenceLevel(confidence);
         const percent = Math.round(confidence * 100);
         const fill = h("span", { class: "meter-fill" });
         fill.style.width = `${percent}%`;
+        // What a person reads: the API's display text, table rows as a small table.
+        const display = typeof data.display === "string" && data.display.trim() ? data.display : shown(answer);
+        const body = isRows(data.rows)
+          ? h("div", { class: "answer-text table-scroll", part: "answer-text", "aria-label": display }, rowsTable(data.rows))
+          : h("p", { class: "answer-text", part: "answer-text" }, display);
         this._answer.append(
           h("h2", { class: "answer-label" }, "Answer"),
-          h("p", { class: "answer-text", part: "answer-text" }, shown(answer)),
+          body,
           h(
             "div",
             { class: "confidence", "data-level": level },
@@ -994,22 +1073,27 @@ mark.answer-span {
 
         if (citations.length) {
           const [first, ...rest] = citations;
-          let ranges = [];
-          if (Array.isArray(first.highlight) && first.highlight.length === 2 && first.highlight.every(Number.isInteger)) {
-            ranges = [first.highlight.map((cp) => codePointsToUnits(first.excerpt, cp))];
-          }
+          const read = readable(first);
           this._listbox.appendChild(this._heading("Evidence"));
           this._listbox.appendChild(
             h(
               "div",
               { class: "group", role: "group", "aria-label": "Evidence" },
-              this._option(first, { where: where(first), ranges, markClass: "answer-span", maxChars: EVIDENCE_CHARS, openLabel: "Open in context" })
+              this._option(first, {
+                where: where(first),
+                text: read.text,
+                decode: read.decode,
+                ranges: read.answer,
+                markClass: "answer-span",
+                maxChars: EVIDENCE_CHARS,
+                openLabel: "Open in context",
+              })
             )
           );
           this._appendCitationGroup("Other sources", rest, terms, where);
         }
         const source = citations[0] ? ` Source: ${citations[0].title || citations[0].doc_id}.` : "";
-        this._announce(`Answer: ${shown(answer)}${shown(source)}`);
+        this._announce(`Answer: ${display}${shown(source)}`);
       } else {
         this._answer.classList.add("abstain");
         const reason = typeof data.reason === "string" && data.reason.trim() ? data.reason : null;
@@ -1033,8 +1117,17 @@ mark.answer-span {
       this._listbox.appendChild(this._heading(label));
       const group = h("div", { class: "group", role: "group", "aria-label": label });
       for (const c of citations) {
+        const read = readable(c);
         group.appendChild(
-          this._option(c, { where: where(c), ranges: termRanges(c.excerpt, terms), markClass: "term", maxChars: SNIPPET_CHARS, openLabel: "Open in context" })
+          this._option(c, {
+            where: where(c),
+            text: read.text,
+            decode: read.decode,
+            ranges: termRanges(read.text, terms),
+            markClass: "term",
+            maxChars: SNIPPET_CHARS,
+            openLabel: "Open in context",
+          })
         );
       }
       this._listbox.appendChild(group);

@@ -20,13 +20,14 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from service.api.deps import AudienceDep, PipelineDep
+from service.api.deps import AudienceDep, PipelineDep, StateDep
 from service.api.errors import unprocessable
+from service.api.source_view import CITED_ID, render_article
 from service.errors import DocumentNotFound
+from service.qa.site import Site
 
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
 JS_MEDIA_TYPE = "text/javascript; charset=utf-8"
-CITED_ID = "kb-cited"
 
 router = APIRouter(tags=["widget"])
 
@@ -39,13 +40,14 @@ def _asset(name: str) -> tuple[bytes, str]:
 
 
 @router.get("/", response_class=HTMLResponse, summary="Demo intranet page with the widget embedded")
-def home() -> HTMLResponse:
-    """A small intranet-style page with `<kb-search>` embedded and the snippet to embed it. Its
-    own inline script and style run under a per-response nonce; nothing else inline does."""
+def home(state: StateDep) -> HTMLResponse:
+    """A small intranet-style page with `<kb-search>` embedded and the snippet to embed it, titled
+    and with example questions from the knowledge base served. Its own inline script and style run
+    under a per-response nonce; nothing else inline does."""
     page, _ = _asset("index.html")
     nonce = secrets.token_urlsafe(16)
     body = (
-        page.decode("utf-8")
+        fill_home(page.decode("utf-8"), state.pipeline.kb.site() if state.pipeline else Site())
         .replace("<script>", f'<script nonce="{nonce}">')
         .replace("<style>", f'<style nonce="{nonce}">')
     )
@@ -54,6 +56,15 @@ def home() -> HTMLResponse:
         "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'"
     )
     return HTMLResponse(body, headers={"Cache-Control": "no-cache", "Content-Security-Policy": csp})
+
+
+def fill_home(page: str, site: Site) -> str:
+    """The demo page with the knowledge base's title and example questions, escaped."""
+    esc = html.escape
+    buttons = "\n".join(
+        f'      <button type="button" data-q="{esc(q, quote=True)}">{esc(q)}</button>' for q in site.examples
+    )
+    return page.replace("{{examples}}", buttons).replace("{{title}}", esc(site.title))
 
 
 @router.get(
@@ -106,7 +117,7 @@ def document_view(
         ),
     ] = None,
 ) -> HTMLResponse:
-    """The article as text, the range [start, end) highlighted and scrolled into view."""
+    """The article in its structure, the range [start, end) highlighted and scrolled into view."""
     try:
         doc = pipeline.kb.document(doc_id, audience)
     except DocumentNotFound as exc:
@@ -114,7 +125,9 @@ def document_view(
     text: str = doc.text
     cited = _check_range(start, end, len(text))
     nonce = secrets.token_urlsafe(16)
-    page = render_view(doc.doc_id, doc.title or doc.doc_id, text, cited, nonce)
+    kb = pipeline.kb
+    article = render_article(text, kb.blocks(doc.doc_id), kb.tables(doc.doc_id), cited, doc.title)
+    page = render_view(doc.doc_id, doc.title or doc.doc_id, article, len(text), cited, doc.meta, nonce)
     csp = (
         f"default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; "
         "img-src 'none'; base-uri 'none'; form-action 'none'"
@@ -144,7 +157,15 @@ header a, .meta a { color: var(--accent); }
 main { max-width: 46rem; margin: 0 auto; padding: 16px; }
 h1 { font-size: 1.5em; line-height: 1.25; margin: 8px 0; overflow-wrap: anywhere; }
 .meta { color: var(--muted); font-size: 0.9em; margin: 0 0 16px; }
-.doc { white-space: pre-wrap; overflow-wrap: anywhere; margin: 0; }
+.doc { overflow-wrap: anywhere; margin: 0; }
+.doc h2, .doc h3, .doc h4, .doc h5, .doc h6 { line-height: 1.3; margin: 1.2em 0 0.4em; }
+.doc .question { font-weight: 700; margin-bottom: 0.2em; }
+.doc .aside { color: var(--muted); font-size: 0.9em; }
+.doc .table { overflow-x: auto; }
+.doc table { border-collapse: collapse; margin: 0.5em 0 1em; }
+.doc th, .doc td { border: 1px solid var(--border); padding: 4px 10px; text-align: start;
+  vertical-align: top; }
+.doc a { color: var(--accent); }
 mark { background: var(--mark); color: var(--mark-fg); border-radius: 3px;
   box-shadow: 0 0 0 2px var(--mark-ring); scroll-margin: 30vh; }
 mark:focus { outline: 3px solid var(--accent); outline-offset: 3px; }
@@ -158,23 +179,40 @@ VIEW_JS = (
 )
 
 
-def render_view(doc_id: str, title: str, text: str, cited: tuple[int, int] | None, nonce: str) -> str:
-    """The view page. Every piece of document text goes through html.escape; the only markup is
-    ours, placed at the offsets."""
+def _about(meta: dict[str, str]) -> str:
+    """Owner, date and a link to the original page (http(s) only), escaped."""
+    esc = html.escape
+    parts = [esc(meta["owner"])] if meta.get("owner") else []
+    if meta.get("updated"):
+        parts.append(f"updated {esc(meta['updated'])}")
+    url = meta.get("url", "")
+    if url.startswith(("http://", "https://")):
+        parts.append(f'<a href="{esc(url, quote=True)}" rel="noopener noreferrer">Original page</a>')
+    return " · ".join(parts)
+
+
+def render_view(
+    doc_id: str,
+    title: str,
+    body: str,
+    length: int,
+    cited: tuple[int, int] | None,
+    meta: dict[str, str],
+    nonce: str,
+) -> str:
+    """The view page around an article rendered by `render_article` (which escapes every piece of
+    document text); everything else here is ours or escaped."""
     esc = html.escape
     if cited is None:
-        body = esc(text)
-        meta = f"Document <code>{esc(doc_id)}</code>, {len(text)} characters."
+        info = f"Document <code>{esc(doc_id)}</code>, {length} characters."
     else:
         s, e = cited
-        body = (
-            f'{esc(text[:s])}<mark id="{CITED_ID}" tabindex="-1" aria-label="Cited passage">'
-            f"{esc(text[s:e])}</mark>{esc(text[e:])}"
-        )
-        meta = (
+        info = (
             f"The cited passage (characters {s}&ndash;{e}) is highlighted. "
             f'<a href="#{CITED_ID}">Jump to it</a>.'
         )
+    about = _about(meta)
+    meta_html = info + (f" {about}." if about else "")
     return (
         "<!doctype html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -182,7 +220,7 @@ def render_view(doc_id: str, title: str, text: str, cited: tuple[int, int] | Non
         f"<title>{esc(title)} · Knowledge base</title>\n"
         f'<style nonce="{nonce}">{VIEW_CSS}</style>\n</head>\n<body>\n'
         '<header><a href="/">Knowledge base</a> › source</header>\n'
-        f'<main>\n<h1>{esc(title)}</h1>\n<p class="meta">{meta}</p>\n'
+        f'<main>\n<h1>{esc(title)}</h1>\n<p class="meta">{meta_html}</p>\n'
         f'<article class="doc" aria-label="{esc(title)}">{body}</article>\n</main>\n'
         f'<script nonce="{nonce}">{VIEW_JS}</script>\n'
         "</body>\n</html>\n"
