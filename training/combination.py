@@ -43,6 +43,10 @@ MAX_DEPTH = 20
 DEPTHS = (6, 8, 10, 12, 16, 20)
 PRIOR_STRENGTH = 1.0  # L2 pull toward the hand-set weights, per question of the fit
 NAMES = (*FEATURE_NAMES, READER_FEATURE)
+# Kept at their hand-set weights: SQuAD's labels cannot inform them. "Holds the answer" is as
+# true of a three-sentence window as of the sentence that says it, so the fit would drop the
+# length penalty (`overflow`); Wikipedia prose has no FAQ answers (`faq_answer`).
+HELD_FIXED = ("overflow", "faq_answer")
 
 
 @dataclass
@@ -121,7 +125,8 @@ def fit_weights(records: list[Record], depth: int) -> dict[str, float]:
         if r.right[keep].any():
             data.append((matrix(pool), r.right[keep].astype(np.float64)))
     prior = np.array([DEFAULT_WEIGHTS.get(n, 0.0) for n in NAMES]) * 10  # hand-set score scale
-    result = minimize(_objective, prior.copy(), args=(data, prior), jac=True, method="L-BFGS-B")
+    bounds = [(p, p) if n in HELD_FIXED else (None, None) for n, p in zip(NAMES, prior, strict=True)]
+    result = minimize(_objective, prior.copy(), args=(data, prior), jac=True, method="L-BFGS-B", bounds=bounds)
     return {n: float(v) for n, v in zip(NAMES, result.x, strict=True)}
 
 
