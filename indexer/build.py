@@ -181,13 +181,15 @@ def build_index(
     *,
     progress: bool = False,
     replace: bool = False,
+    query_encoder: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Index `corpus` as the next version of the index at `out` and make it the live one.
 
     The corpus is read before `out` is touched (a refused corpus creates nothing); the rest runs
     under the build lock, so the vectors reused are those of the version that is live when the
     new one replaces it, also when the build before this one was killed half-way. An index built
-    from another corpus is not replaced unless `replace` says so."""
+    from another corpus is not replaced unless `replace` says so. `query_encoder` (the ONNX query
+    encoder's verification record: graphs' sha256, agreement with PyTorch) goes into the manifest."""
     params = params or ChunkingParams()
     prepared = prepare(corpus, params)
     with IndexWriter(out) as writer:
@@ -206,6 +208,8 @@ def build_index(
         )
         manifest["counts"] |= {"embedded": result.embedded, "reused": result.reused}
         manifest["skipped"] = [{"path": s.path, "reason": s.reason} for s in prepared.skipped]
+        if query_encoder is not None:
+            manifest["query_encoder"] = query_encoder
         return writer.commit(result.data, manifest)
 
 

@@ -45,10 +45,15 @@ def index(
     """Build the index from a corpus folder as the index's next version (switched atomically)."""
     from indexer.build import build_index
     from indexer.chunking import ChunkingParams
-    from indexer.embedding import SentenceTransformerEmbedder
+    from indexer.embedding import BUNDLED, SentenceTransformerEmbedder
 
     cfg = settings_from(corpus_dir=corpus, index_dir=out, model=model, chunk_max_words=max_words)
     embedder = SentenceTransformerEmbedder(cfg.model)
+    encoder = None
+    if cfg.encoder_backend != "torch" and cfg.model == BUNDLED:
+        from indexer.onnx_embedding import ensure_encoder
+
+        encoder = ensure_encoder()  # export + verify the ONNX query encoder now, not at first query
     manifest = build_index(
         cfg.corpus_dir,
         cfg.index_dir,
@@ -56,6 +61,7 @@ def index(
         ChunkingParams(max_words=cfg.chunk_max_words),
         progress=True,
         replace=replace,
+        query_encoder=encoder,
     )
     counts = manifest["counts"]
     typer.echo(
@@ -72,27 +78,41 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
     index: IndexOpt = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="Server processes (default: KBQA_WORKERS or 1); each loads the "
+                     "model, the index is shared memory-mapped, cores are shared out among them."),
+    ] = None,
 ) -> None:
     """Serve the HTTP API (docs at /docs), logging JSON lines to stderr."""
+    import os
+
     import uvicorn
 
-    from service.api.app import create_app
     from service.api.observability import configure_logging
 
-    cfg = settings_from(index_dir=index)
+    cfg = settings_from(index_dir=index, workers=workers)
     configure_logging()
-    uvicorn.run(
-        create_app(cfg),
-        host=host,
-        port=port,
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
         # Connections beyond this get a 503 from uvicorn itself, before any app code runs.
-        limit_concurrency=cfg.max_connections,
+        "limit_concurrency": cfg.max_connections,
         # An idle keep-alive connection is closed after this; a slow client cannot hold one forever.
-        timeout_keep_alive=cfg.keep_alive_seconds,
+        "timeout_keep_alive": cfg.keep_alive_seconds,
         # On SIGTERM, in-flight requests get this long to finish; then the process exits anyway.
-        timeout_graceful_shutdown=cfg.shutdown_grace_seconds,
-        access_log=False,  # the JSON access log of service/api/observability.py replaces it
-    )
+        "timeout_graceful_shutdown": cfg.shutdown_grace_seconds,
+        "access_log": False,  # the JSON access log of service/api/observability.py replaces it
+    }
+    if cfg.workers == 1:
+        from service.api.app import create_app
+
+        uvicorn.run(create_app(cfg), **options)
+        return
+    # Worker processes build their own app from the environment: pass on what the options set.
+    os.environ["KBQA_INDEX_DIR"] = str(cfg.index_dir)
+    os.environ["KBQA_WORKERS"] = str(cfg.workers)
+    uvicorn.run("service.api.app:app_from_env", factory=True, workers=cfg.workers, **options)
 
 
 @app.command()

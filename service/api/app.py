@@ -17,7 +17,7 @@ from fastapi_offline import FastAPIOffline
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from indexer import __version__
-from indexer.embedding import Embedder, SentenceTransformerEmbedder
+from indexer.embedding import CachedEmbedder, Embedder
 from indexer.errors import KbqaError
 from indexer.store import read_index
 from service.api.deps import AppState, public, reload_logged
@@ -37,7 +37,18 @@ EmbedderFactory = Callable[[Settings], Embedder]
 
 
 def default_embedder(settings: Settings) -> Embedder:
-    return SentenceTransformerEmbedder(settings.model)
+    """The query encoder the settings ask for (ONNX or PyTorch), behind an LRU cache of vectors."""
+    from indexer.onnx_embedding import load_embedder
+
+    embedder = load_embedder(settings.model, settings.encoder_backend, threads=settings.intra_op_threads)
+    log.info("query encoder: %s", getattr(embedder, "backend", type(embedder).__name__))
+    return CachedEmbedder(embedder, settings.query_cache_size) if settings.query_cache_size else embedder
+
+
+def app_from_env() -> FastAPI:
+    """The app from KBQA_* variables alone: the factory `kbqa serve --workers N` hands uvicorn,
+    whose worker processes each build their own app (and load their own model)."""
+    return create_app(Settings())
 
 
 def load_pipeline(
@@ -47,6 +58,9 @@ def load_pipeline(
     the configured file."""
     tuning = Tuning(search_depth=settings.search_depth, answer_passages=settings.answer_passages)
     model = abstention or AbstentionModel.from_file(settings.abstention_model or DEFAULT_MODEL_PATH)
+    import faiss
+
+    faiss.omp_set_num_threads(settings.intra_op_threads)  # workers x threads <= cores
     pipeline = QAPipeline(read_index(settings.index_dir), embedder, model, tuning)
     embedder.embed(["warm-up"])  # the first call pays one-off costs; keep them out of the first request
     return pipeline
