@@ -5,16 +5,24 @@ command by `kbqa/cli.py`."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from eval.dataset import DEFAULT_DATASET, EvalQuestion, load_dataset
-from eval.runner import Asker, in_process_asker, measure, run, write_outputs
-from service.api.app import default_embedder, load_pipeline
 from service.cli import IndexOpt, settings_from
-from service.qa.abstention import AbstentionModel, Signals, fit
-from service.qa.pipeline import QAPipeline
+
+if TYPE_CHECKING:  # the query path is imported when the command runs: `kbqa serve` need not pay for it
+    from indexer.embedding import Embedder
+    from service.config import Settings
+    from service.qa.abstention import AbstentionModel
+    from service.qa.pipeline import QAPipeline
+
+
+def default_embedder(settings: Settings) -> Embedder:
+    from service.api.app import default_embedder as load
+
+    return load(settings)
 
 
 def evaluate(
@@ -46,6 +54,10 @@ def evaluate(
     ] = 1.0,
 ) -> None:
     """Run the eval set and print/write the measures; exit 1 when below the given thresholds."""
+    from eval.runner import Asker, in_process_asker, measure, run, write_outputs
+    from service.api.app import load_pipeline
+    from service.qa.abstention import AbstentionModel
+
     questions = load_dataset(dataset or DEFAULT_DATASET)
     asker: Asker
     tuning: dict[str, object] | None = None
@@ -79,6 +91,9 @@ def evaluate(
 
 def _fit(pipeline: QAPipeline, questions: list[EvalQuestion], also: list[str], out: Path) -> AbstentionModel:
     """Fit on this knowledge base's questions and each DATASET:INDEX of `also`; write the model."""
+    from service.api.app import load_pipeline
+    from service.qa.abstention import Signals, fit
+
     signals: list[Signals] = [pipeline.ask(q.question, 5).selection.signals for q in questions]
     labels = [q.answerable for q in questions]
     for pair in also:

@@ -124,15 +124,16 @@ def _copy_cache(tmp_path: Path) -> Path:
 def test_a_graph_that_is_not_the_verified_one_is_refused_and_auto_falls_back(
     verified: dict[str, object], tmp_path: Path
 ) -> None:
-    from indexer.onnx_embedding import OnnxEmbedder, load_embedder
+    from indexer.onnx_embedding import AUTO_ORDER, OnnxEmbedder, load_embedder
 
     folder = _copy_cache(tmp_path)
-    with (folder / "model.int8.onnx").open("ab") as handle:
-        handle.write(b"\0")
-    with pytest.raises(ModelError, match="sha256"):
-        OnnxEmbedder("onnx-int8", cache_dir=tmp_path)
-    auto = load_embedder(backend="auto", cache_dir=tmp_path)
-    assert getattr(auto, "backend", None) == "onnx-fp32"
+    for name in ("model.onnx", "model.int8.onnx"):
+        with (folder / name).open("ab") as handle:
+            handle.write(b"\0")
+    for variant in AUTO_ORDER:
+        with pytest.raises(ModelError, match="sha256"):
+            OnnxEmbedder(variant, cache_dir=tmp_path)
+    assert getattr(load_embedder(backend="auto", cache_dir=tmp_path), "backend", None) == "torch"
 
 
 def test_a_graph_that_disagreed_with_pytorch_is_not_used(verified: dict[str, object], tmp_path: Path) -> None:
