@@ -53,7 +53,10 @@ def index(
     if cfg.encoder_backend != "torch" and cfg.model == BUNDLED:
         from indexer.onnx_embedding import ensure_encoder
 
-        encoder = ensure_encoder()  # export + verify the ONNX query encoder now, not at first query
+        try:  # export + verify the ONNX query encoder now, not at the first query
+            encoder = ensure_encoder()
+        except Exception as exc:  # noqa: BLE001 - the index does not need it; the service falls back
+            typer.echo(f"ONNX query encoder not exported ({type(exc).__name__}: {exc}); queries use PyTorch")
     manifest = build_index(
         cfg.corpus_dir,
         cfg.index_dir,
