@@ -88,34 +88,50 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the HTTP API (docs at /docs), logging JSON lines to stderr."""
-    import os
-
     import uvicorn
 
+    from service.api.app import create_app
     from service.api.observability import configure_logging
 
     cfg = settings_from(index_dir=index, workers=workers)
     configure_logging()
-    options: dict[str, Any] = {
-        "host": host,
-        "port": port,
-        # Connections beyond this get a 503 from uvicorn itself, before any app code runs.
-        "limit_concurrency": cfg.max_connections,
-        # An idle keep-alive connection is closed after this; a slow client cannot hold one forever.
-        "timeout_keep_alive": cfg.keep_alive_seconds,
-        # On SIGTERM, in-flight requests get this long to finish; then the process exits anyway.
-        "timeout_graceful_shutdown": cfg.shutdown_grace_seconds,
-        "access_log": False,  # the JSON access log of service/api/observability.py replaces it
-    }
-    if cfg.workers == 1:
-        from service.api.app import create_app
-
-        uvicorn.run(create_app(cfg), **options)
+    if cfg.workers > 1:
+        _serve_workers(cfg, host, port)
         return
-    # Worker processes build their own app from the environment: pass on what the options set.
+    uvicorn.run(
+        create_app(cfg),
+        host=host,
+        port=port,
+        # Connections beyond this get a 503 from uvicorn itself, before any app code runs.
+        limit_concurrency=cfg.max_connections,
+        # An idle keep-alive connection is closed after this; a slow client cannot hold one forever.
+        timeout_keep_alive=cfg.keep_alive_seconds,
+        # On SIGTERM, in-flight requests get this long to finish; then the process exits anyway.
+        timeout_graceful_shutdown=cfg.shutdown_grace_seconds,
+        access_log=False,  # the JSON access log of service/api/observability.py replaces it
+    )
+
+
+def _serve_workers(cfg: Settings, host: str, port: int) -> None:
+    """N uvicorn worker processes; each builds its app from the environment (`app_from_env`), so
+    what the options set is passed on there. Same connection limits as one process."""
+    import os
+
+    import uvicorn
+
     os.environ["KBQA_INDEX_DIR"] = str(cfg.index_dir)
     os.environ["KBQA_WORKERS"] = str(cfg.workers)
-    uvicorn.run("service.api.app:app_from_env", factory=True, workers=cfg.workers, **options)
+    uvicorn.run(
+        "service.api.app:app_from_env",
+        factory=True,
+        workers=cfg.workers,
+        host=host,
+        port=port,
+        limit_concurrency=cfg.max_connections,
+        timeout_keep_alive=cfg.keep_alive_seconds,
+        timeout_graceful_shutdown=cfg.shutdown_grace_seconds,
+        access_log=False,
+    )
 
 
 @app.command()
