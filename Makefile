@@ -64,8 +64,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check indexer service eval kbqa training tests
 	$(BIN)/mypy
 
+# Index build, cold start, /ask and /search over HTTP at concurrency 1, 8 and 32 (load from another
+# process), peak RSS: a table, and JSON in bench-results/<commit>-<backend>-w<workers>.json.
+# BENCH_ARGS="--workers 2 --backend onnx-int8 --seconds 20" to vary it.
+BENCH_ARGS ?=
 bench: $(STAMP)
-	$(BIN)/python -m eval.bench --corpus corpus
+	$(BIN)/python -m eval.bench --corpus $(CORPUS) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(INDEX) .pytest_cache .mypy_cache

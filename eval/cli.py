@@ -5,16 +5,26 @@ command by `kbqa/cli.py`."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from eval.dataset import DEFAULT_DATASET, EvalQuestion, load_dataset
-from eval.runner import Asker, in_process_asker, measure, run, write_outputs
-from service.api.app import default_embedder, default_reader, load_pipeline
+from eval.runner import Asker, measure, run, write_outputs
 from service.cli import IndexOpt, settings_from
-from service.qa.abstention import AbstentionModel, Signals, fit
-from service.qa.pipeline import QAPipeline
+
+if TYPE_CHECKING:  # the query path is imported when the command runs: `kbqa serve` need not pay for it
+    from eval.runner import Asker
+    from indexer.embedding import Embedder
+    from service.config import Settings
+    from service.qa.abstention import AbstentionModel
+    from service.qa.pipeline import QAPipeline
+
+
+def default_embedder(settings: Settings) -> Embedder:
+    from service.api.app import default_embedder as load
+
+    return load(settings)
 
 
 def evaluate(
@@ -46,6 +56,7 @@ def evaluate(
     ] = 1.0,
 ) -> None:
     """Run the eval set and print/write the measures; exit 1 when below the given thresholds."""
+
     questions = load_dataset(dataset or DEFAULT_DATASET)
     asker: Asker
     tuning: dict[str, object] | None = None
@@ -54,14 +65,7 @@ def evaluate(
 
         asker = http_asker(url)
     else:
-        cfg = settings_from(index_dir=index)
-        # Fitting must not depend on the current model file, which may predate a new signal.
-        placeholder = AbstentionModel.unfitted() if fit_to is not None else None
-        pipeline = load_pipeline(cfg, default_embedder(cfg), placeholder, default_reader(cfg))
-        if fit_to is not None:
-            pipeline.abstention = _fit(pipeline, questions, fit_also or [], fit_to)
-        asker = in_process_asker(pipeline)
-        tuning = {**pipeline.tuning.to_json(), "abstention_threshold": pipeline.abstention.threshold}
+        asker, tuning = _in_process(index, questions, fit_to, fit_also or [])
     report = measure(run(questions, asker), tuning)
     write_outputs(report, out)
     typer.echo(report.table())
@@ -77,8 +81,30 @@ def evaluate(
         raise typer.Exit(1)
 
 
+def _in_process(
+    index: Path | None, questions: list[EvalQuestion], fit_to: Path | None, fit_also: list[str]
+) -> tuple[Asker, dict[str, object]]:
+    """The asker of an index loaded here (fitting the abstention model first when asked) and the
+    tuning it answers with."""
+    from eval.runner import in_process_asker
+    from service.api.app import default_reader, load_pipeline
+    from service.qa.abstention import AbstentionModel
+
+    cfg = settings_from(index_dir=index)
+    # Fitting must not depend on the current model file, which may predate a new signal.
+    placeholder = AbstentionModel.unfitted() if fit_to is not None else None
+    pipeline = load_pipeline(cfg, default_embedder(cfg), placeholder, default_reader(cfg))
+    if fit_to is not None:
+        pipeline.abstention = _fit(pipeline, questions, fit_also, fit_to)
+    tuning = {**pipeline.tuning.to_json(), "abstention_threshold": pipeline.abstention.threshold}
+    return in_process_asker(pipeline), tuning
+
+
 def _fit(pipeline: QAPipeline, questions: list[EvalQuestion], also: list[str], out: Path) -> AbstentionModel:
     """Fit on this knowledge base's questions and each DATASET:INDEX of `also`; write the model."""
+    from service.api.app import load_pipeline
+    from service.qa.abstention import Signals, fit
+
     signals: list[Signals] = [pipeline.ask(q.question, 5).selection.signals for q in questions]
     labels = [q.answerable for q in questions]
     for pair in also:

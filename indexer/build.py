@@ -197,6 +197,7 @@ def build_index(
     replace: bool = False,
     options: CorpusOptions | None = None,
     strict: bool = False,
+    query_encoder: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Index `corpus` as the next version of the index at `out` and make it the live one.
 
@@ -204,7 +205,8 @@ def build_index(
     under the build lock, so the vectors reused are those of the version that is live when the
     new one replaces it, also when the build before this one was killed half-way. An index built
     from another corpus is not replaced unless `replace` says so; with `strict`, a corpus with any
-    file skipped is refused."""
+    file skipped is refused. `query_encoder` (the ONNX query encoder's verification record: graphs'
+    sha256, agreement with PyTorch) goes into the manifest."""
     params = params or ChunkingParams()
     prepared = prepare(corpus, params, options)
     if strict and prepared.skipped:
@@ -231,6 +233,8 @@ def build_index(
             {"path": s.path, "reason": s.reason, "format": s.format} for s in prepared.skipped
         ]
         manifest["report"] = corpus_report(prepared)
+        if query_encoder is not None:
+            manifest["query_encoder"] = query_encoder
         return writer.commit(result.data, manifest)
 
 

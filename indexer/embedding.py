@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,8 +101,11 @@ def _bundled_model_path() -> Path:
 class SentenceTransformerEmbedder:
     """`model` is "bundled", a local model folder, or (with a model hub) a hub model name."""
 
-    def __init__(self, model: str = BUNDLED, *, batch_size: int = 64, device: str = "cpu") -> None:
+    def __init__(
+        self, model: str = BUNDLED, *, batch_size: int = 64, device: str = "cpu", threads: int | None = None
+    ) -> None:
         self._batch_size = batch_size
+        self.backend = "torch"
         if model == BUNDLED:
             path = _bundled_model_path()
             weights = path / "model.safetensors"
@@ -121,6 +126,11 @@ class SentenceTransformerEmbedder:
             self._sha = sha256_file(weights) if weights.is_file() else None
             self._model_id, source, local_only = model, model, local.is_dir()
         from sentence_transformers import SentenceTransformer  # heavy: imported only when loading
+
+        if threads is not None:  # server workers x intra-op threads <= cores
+            import torch
+
+            torch.set_num_threads(max(1, threads))
 
         try:
             self._model = SentenceTransformer(source, device=device, local_files_only=local_only)
@@ -154,3 +164,53 @@ class SentenceTransformerEmbedder:
             show_progress_bar=progress,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+class CachedEmbedder:
+    """An embedder with an LRU cache of the vectors of recent texts: a question asked again (a
+    search-as-you-type prefix, a popular question) skips the model. Thread-safe; the model runs
+    outside the lock, on the texts the cache misses, in one batch."""
+
+    def __init__(self, inner: Embedder, size: int = 1024) -> None:
+        self.inner = inner
+        self.size = size
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    @property
+    def model_id(self) -> str:
+        return self.inner.model_id
+
+    @property
+    def dimension(self) -> int:
+        return self.inner.dimension
+
+    @property
+    def weights_sha256(self) -> str | None:
+        return self.inner.weights_sha256
+
+    def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        missing: dict[str, list[int]] = {}
+        with self._lock:
+            for i, text in enumerate(texts):
+                vector = self._cache.get(text)
+                if vector is None:
+                    missing.setdefault(text, []).append(i)
+                else:
+                    self._cache.move_to_end(text)
+                    out[i] = vector
+            self.hits += len(texts) - len(missing)  # a repeat within the batch is a hit too
+            self.misses += len(missing)
+        if not missing:
+            return out
+        vectors = self.inner.embed(list(missing), progress=progress)
+        with self._lock:
+            for (text, rows), vector in zip(missing.items(), vectors, strict=True):
+                out[rows] = vector
+                self._cache[text] = vector.copy()
+                self._cache.move_to_end(text)
+            while len(self._cache) > self.size:
+                self._cache.popitem(last=False)
+        return out

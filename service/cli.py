@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import textwrap
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -16,7 +15,6 @@ from pydantic import ValidationError
 from service.config import Settings
 
 if TYPE_CHECKING:
-    from indexer.embedding import Embedder
     from service.api.models import AskResponse
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Knowledge-base question answering.")
@@ -80,7 +78,7 @@ def index(
     from indexer.build import build_index
     from indexer.chunking import ChunkingParams
     from indexer.corpus import CorpusOptions
-    from indexer.embedding import SentenceTransformerEmbedder
+    from indexer.embedding import BUNDLED, SentenceTransformerEmbedder
     from service.index_report import report_lines
 
     cfg = settings_from(
@@ -95,6 +93,14 @@ def index(
         tuple(cfg.corpus_include), tuple(cfg.corpus_exclude), int(cfg.max_file_mb * 1024 * 1024)
     )
     embedder = SentenceTransformerEmbedder(cfg.model)
+    encoder = None
+    if cfg.encoder_backend != "torch" and cfg.model == BUNDLED:
+        from indexer.onnx_embedding import ensure_encoder
+
+        try:  # export + verify the ONNX query encoder now, not at the first query
+            encoder = ensure_encoder()
+        except Exception as exc:  # noqa: BLE001 - the index does not need it; the service falls back
+            typer.echo(f"ONNX query encoder not exported ({type(exc).__name__}: {exc}); queries use PyTorch")
     manifest = build_index(
         cfg.corpus_dir,
         cfg.index_dir,
@@ -104,6 +110,7 @@ def index(
         replace=replace,
         options=options,
         strict=strict,
+        query_encoder=encoder,
     )
     counts = manifest["counts"]
     typer.echo(
@@ -127,26 +134,36 @@ def serve(
             "indexes/<path with / as ->, or --index) is built when missing or stale."
         ),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Server processes (default: KBQA_WORKERS or 1); each loads the "
+            "model, the index is shared memory-mapped, cores are shared out among them.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the HTTP API (docs at /docs), logging JSON lines to stderr."""
     import uvicorn
 
-    from service.api.app import create_app, default_embedder
+    from service.api.app import create_app
     from service.api.observability import configure_logging
     from service.corpus_index import index_dir_for
 
     if corpus is not None and index is None:
         index = index_dir_for(corpus)
-    cfg = settings_from(index_dir=index)
-    factory: Callable[[Settings], Embedder] = default_embedder
+    cfg = settings_from(index_dir=index, workers=workers)
     if corpus is not None:
-        embedder = ensure_index(corpus, cfg)  # the model is loaded once, for building and serving
-        factory = lambda _: embedder  # noqa: E731
+        ensure_index(corpus, cfg)
     else:
         warn_missing_index(cfg.index_dir)
     configure_logging()
+    if cfg.workers > 1:
+        _serve_workers(cfg, host, port)
+        return
     uvicorn.run(
-        create_app(cfg, embedder_factory=factory),
+        create_app(cfg),
         host=host,
         port=port,
         # Connections beyond this get a 503 from uvicorn itself, before any app code runs.
@@ -159,9 +176,10 @@ def serve(
     )
 
 
-def ensure_index(corpus: Path, cfg: Settings) -> Embedder:
-    """Build the index of `corpus` at cfg.index_dir when it is missing or stale; return the loaded
-    model. An index of another corpus there is refused, never replaced."""
+def ensure_index(corpus: Path, cfg: Settings) -> None:
+    """Build the index of `corpus` at cfg.index_dir when it is missing or stale (loading the
+    PyTorch model, which embeds documents, only then). An index of another corpus there is
+    refused, never replaced."""
     from indexer.build import build_index
     from indexer.chunking import ChunkingParams
     from indexer.embedding import SentenceTransformerEmbedder
@@ -169,11 +187,9 @@ def ensure_index(corpus: Path, cfg: Settings) -> Embedder:
 
     params = ChunkingParams(max_words=cfg.chunk_max_words)
     why = staleness(corpus, cfg.index_dir, params)  # before the model loads: a bad corpus fails fast
-    embedder = SentenceTransformerEmbedder(cfg.model)
     if why is not None:
         typer.echo(f"indexing {corpus} into {cfg.index_dir} ({why})", err=True)
-        build_index(corpus, cfg.index_dir, embedder, params, progress=True)
-    return embedder
+        build_index(corpus, cfg.index_dir, SentenceTransformerEmbedder(cfg.model), params, progress=True)
 
 
 def warn_missing_index(index_dir: Path) -> None:
@@ -191,6 +207,28 @@ def warn_missing_index(index_dir: Path) -> None:
             fg="yellow",
             err=True,
         )
+
+
+def _serve_workers(cfg: Settings, host: str, port: int) -> None:
+    """N uvicorn worker processes; each builds its app from the environment (`app_from_env`), so
+    what the options set is passed on there. Same connection limits as one process."""
+    import os
+
+    import uvicorn
+
+    os.environ["KBQA_INDEX_DIR"] = str(cfg.index_dir)
+    os.environ["KBQA_WORKERS"] = str(cfg.workers)
+    uvicorn.run(
+        "service.api.app:app_from_env",
+        factory=True,
+        workers=cfg.workers,
+        host=host,
+        port=port,
+        limit_concurrency=cfg.max_connections,
+        timeout_keep_alive=cfg.keep_alive_seconds,
+        timeout_graceful_shutdown=cfg.shutdown_grace_seconds,
+        access_log=False,
+    )
 
 
 @app.command()

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal, Self
@@ -36,6 +37,15 @@ class Settings(BaseSettings):
     corpus_include: list[str] = Field(default_factory=list)
     corpus_exclude: list[str] = Field(default_factory=list)
     max_file_mb: Annotated[float, Field(gt=0, le=10_000)] = 50.0
+    # The query encoder: "auto" = ONNX (int8, else fp32) where it exported and agreed with
+    # PyTorch, else PyTorch; or one of them by name. Document vectors are always PyTorch's.
+    encoder_backend: Literal["auto", "torch", "onnx-fp32", "onnx-int8"] = "auto"
+    # Server processes (`kbqa serve --workers`) and intra-op threads of each one's models; by
+    # default the cores are shared out, so that workers x threads <= cores.
+    workers: Annotated[int, Field(ge=1, le=64)] = 1
+    threads: Annotated[int | None, Field(ge=1, le=256)] = None
+    # Recent questions' vectors kept per process (0 = no cache).
+    query_cache_size: Annotated[int, Field(ge=0, le=1_000_000)] = 1024
 
     max_question_chars: Annotated[int, Field(ge=10, le=10_000)] = 500
     # Larger request bodies are refused with 413 before they are read (a question is 500 characters).
@@ -125,6 +135,12 @@ class Settings(BaseSettings):
         if self.admin_key is not None and len(self.admin_key.get_secret_value()) < 16:
             raise ValueError("the admin key must be at least 16 characters")
         return self
+
+    @property
+    def intra_op_threads(self) -> int:
+        """Threads per model per worker: given, else the cores this process may use / workers."""
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        return self.threads or max(1, cores // self.workers)
 
     @property
     def limits(self) -> QueryLimits:

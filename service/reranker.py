@@ -22,14 +22,14 @@ import hashlib
 import json
 import os
 import re
-import tempfile
-import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+
+from indexer import onnx_models
 
 if TYPE_CHECKING:  # heavy imports are deferred to model loading
     import torch
@@ -236,43 +236,10 @@ def load_model(folder: Path = DEFAULT_FOLDER, base: Path | None = None) -> tuple
     return model, config
 
 
-def _cache_root() -> Path:
-    """$KBQA_CACHE_DIR/reranker, else ~/.cache/kbqa/reranker (XDG_CACHE_HOME respected)."""
-    xdg = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kbqa"
-    return Path(os.environ.get("KBQA_CACHE_DIR") or xdg) / "reranker"
-
-
 def export_onnx(model: Any, path: Path) -> None:
-    """Export the fp32 graph with dynamic batch and sequence axes (TorchScript exporter: it
-    needs no extra packages and handles BERT's dynamic shapes)."""
-    import torch
-
+    """Export the fp32 graph with dynamic batch and sequence axes."""
     names = ["input_ids", "attention_mask", "token_type_ids"]
-    dummy = tuple(torch.ones((2, 16), dtype=torch.long) for _ in names)
-    axes: dict[str, dict[int, str]] = {name: {0: "batch", 1: "sequence"} for name in names}
-    with warnings.catch_warnings():  # the tracer's notes on BERT's shape checks are expected
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            model, dummy, str(path), input_names=names, output_names=["logits"],
-            dynamic_axes={**axes, "logits": {0: "batch"}}, opset_version=17, dynamo=False,
-        )  # fmt: skip
-
-
-def quantize_int8(fp32: Path, int8: Path) -> None:
-    """Dynamic int8 quantisation of the MatMul weights (activations stay float)."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True)
-
-
-def _onnx_session(path: Path, threads: int) -> Any:
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    onnx_models.export_onnx(model, path, names, "logits", {0: "batch"})
 
 
 class Reranker:
@@ -313,7 +280,7 @@ class Reranker:
         """Export (once, cached) and pick the ONNX model that agrees with PyTorch on the probes."""
         import torch
 
-        cache = (cache_dir or _cache_root()) / self._cache_key(torch.__version__)
+        cache = (cache_dir or onnx_models.cache_root("reranker")) / self._cache_key(torch.__version__)
         try:
             fp32, int8 = self._ensure_onnx(cache)
         except Exception as exc:  # export or quantisation failed: serve with PyTorch if allowed
@@ -345,23 +312,18 @@ class Reranker:
         return digest.hexdigest()[:16]
 
     def _ensure_onnx(self, cache: Path) -> tuple[Path, Path]:
-        """Export and quantise into the cache once; written to a temporary folder in the
-        cache's parent and renamed, so a crash never leaves a half-written model behind."""
-        fp32, int8 = cache / "model.onnx", cache / "model.int8.onnx"
-        if fp32.is_file() and int8.is_file():
-            return fp32, int8
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=cache.parent) as tmp:
-            work = Path(tmp) / "model"
-            work.mkdir()
-            export_onnx(self._model, work / "model.onnx")
-            quantize_int8(work / "model.onnx", work / "model.int8.onnx")
-            if not cache.exists():
-                work.replace(cache)
-        return fp32, int8
+        """Export and quantise into the cache once (atomically: see `onnx_models.ensure_exported`)."""
+
+        def export(folder: Path) -> None:
+            export_onnx(self._model, folder / onnx_models.FP32_FILE)
+            onnx_models.quantize_int8(folder / onnx_models.FP32_FILE, folder / onnx_models.INT8_FILE)
+
+        files = (onnx_models.FP32_FILE, onnx_models.INT8_FILE)
+        folder = onnx_models.ensure_exported(cache, export, files)
+        return folder / files[0], folder / files[1]
 
     def _use_onnx(self, path: Path, name: str) -> None:
-        self._session = _onnx_session(path, self.threads)
+        self._session = onnx_models.onnx_session(path, self.threads)
         self.backend_used = name
 
     def logits(self, question: str, candidates: Sequence[str]) -> np.ndarray:

@@ -126,7 +126,9 @@ def fit_weights(records: list[Record], depth: int) -> dict[str, float]:
             data.append((matrix(pool), r.right[keep].astype(np.float64)))
     prior = np.array([DEFAULT_WEIGHTS.get(n, 0.0) for n in NAMES]) * 10  # hand-set score scale
     bounds = [(p, p) if n in HELD_FIXED else (None, None) for n, p in zip(NAMES, prior, strict=True)]
-    result = minimize(_objective, prior.copy(), args=(data, prior), jac=True, method="L-BFGS-B", bounds=bounds)
+    result = minimize(
+        _objective, prior.copy(), args=(data, prior), jac=True, bounds=bounds, method="L-BFGS-B"
+    )
     return {n: float(v) for n, v in zip(NAMES, result.x, strict=True)}
 
 
@@ -149,7 +151,7 @@ def signals(pipeline: QAPipeline, r: Record, weights: dict[str, float], depth: i
 
 def pick_depth(
     pipeline: QAPipeline, fit_part: list[Record], check: list[Record]
-) -> tuple[int, dict[str, float]]:
+) -> tuple[int, dict[str, object]]:
     """The smallest depth within half a point of the best on the check articles."""
     base = dict(DEFAULT_WEIGHTS) | {READER_FEATURE: 0.0}
     alone = dict.fromkeys(NAMES, 0.0) | {READER_FEATURE: 1.0}
@@ -193,7 +195,10 @@ def main() -> None:
     fit_part = [r for r in records if r.question.doc_id not in held]
     check = [r for r in records if r.question.doc_id in held]
     print(f"{len(records)} questions; fit on {len(fit_part)}, check on {len(check)}")
-    depth, report = (args.depth, {}) if args.depth else pick_depth(pipeline, fit_part, check)
+    report: dict[str, object] = {}
+    depth = args.depth
+    if not depth:
+        depth, report = pick_depth(pipeline, fit_part, check)
     weights = fit_weights(records, depth)
     answerable = [r.question.answerable for r in records]
     abstention = fit([signals(pipeline, r, weights, depth) for r in records], answerable)

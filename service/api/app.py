@@ -19,7 +19,7 @@ from fastapi_offline import FastAPIOffline
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from indexer import __version__
-from indexer.embedding import Embedder, SentenceTransformerEmbedder
+from indexer.embedding import CachedEmbedder, Embedder
 from indexer.errors import KbqaError, ModelError
 from indexer.store import read_index
 from service.api.deps import AppState, public, reload_logged
@@ -42,7 +42,18 @@ ReaderFactory = Callable[[Settings], Reader | None]
 
 
 def default_embedder(settings: Settings) -> Embedder:
-    return SentenceTransformerEmbedder(settings.model)
+    """The query encoder the settings ask for (ONNX or PyTorch), behind an LRU cache of vectors."""
+    from indexer.onnx_embedding import load_embedder
+
+    embedder = load_embedder(settings.model, settings.encoder_backend, threads=settings.intra_op_threads)
+    log.info("query encoder: %s", getattr(embedder, "backend", type(embedder).__name__))
+    return CachedEmbedder(embedder, settings.query_cache_size) if settings.query_cache_size else embedder
+
+
+def app_from_env() -> FastAPI:
+    """The app from KBQA_* variables alone: the factory `kbqa serve --workers N` hands uvicorn,
+    whose worker processes each build their own app (and load their own model)."""
+    return create_app(Settings())
 
 
 def default_reader(settings: Settings) -> Reader | None:
@@ -53,7 +64,7 @@ def default_reader(settings: Settings) -> Reader | None:
 
     folder = DEFAULT_FOLDER if settings.reranker == "bundled" else Path(settings.reranker)
     try:
-        return Reranker(folder, backend=settings.reranker_backend)
+        return Reranker(folder, backend=settings.reranker_backend, threads=settings.intra_op_threads)
     except (OSError, ValueError, RuntimeError) as exc:  # missing or mismatched weights
         raise ModelError(f"cannot load the reranker from {folder.name}: {exc}") from exc
 
@@ -72,6 +83,9 @@ def load_pipeline(
         tuning = replace(tuning, answer=fitted.weights, reader_depth=fitted.depth)
         abstention = abstention or fitted.abstention
     model = abstention or AbstentionModel.from_file(settings.abstention_model or DEFAULT_MODEL_PATH)
+    import faiss
+
+    faiss.omp_set_num_threads(settings.intra_op_threads)  # workers x threads <= cores
     pipeline = QAPipeline(read_index(settings.index_dir), embedder, model, tuning, reader)
     embedder.embed(["warm-up"])  # the first call pays one-off costs; keep them out of the first request
     return pipeline

@@ -175,7 +175,10 @@ REFUSALS: dict[int | str, dict[str, object]] = {
     503: {"description": "Overloaded (Retry-After) or the index is not loaded"},
 }
 StateDep = Annotated[AppState, Depends(get_state)]
-QuerySlot = Depends(query_slot)
+# The slot is released when the route function returns, before the response is sent: released
+# after it (the default "request" scope), a client that sends its next query as soon as it has
+# read an answer could find its own previous slot still taken (seen as 503s at concurrency 8).
+QuerySlot = Depends(query_slot, scope="function")
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 AudienceDep = Annotated[Audience, Depends(get_audience)]
 AdminOnly = Depends(require_admin)

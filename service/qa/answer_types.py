@@ -5,6 +5,7 @@ regular expressions; pure functions."""
 
 from __future__ import annotations
 
+import functools
 import re
 
 from indexer.text import STOPWORDS
@@ -118,6 +119,14 @@ _NUMBER_THEN_WORDS = re.compile(r"\d[\d,.]*\s+((?:[\w-]+\s+){0,3}[\w-]+)")
 COUNTED_PREFIX = 5
 
 
+@functools.lru_cache(maxsize=65536)
+def _has(pattern: re.Pattern[str], span: str) -> bool:
+    """Whether the span matches: the spans are the index's, so each is searched once per process
+    rather than once per question (the pool of every question re-reads the same spans)."""
+    return pattern.search(span) is not None
+
+
+@functools.lru_cache(maxsize=65536)
 def _counts(span: str, counted: str) -> bool:
     """Whether a number in the span is followed, within four words, by a word of `counted`."""
     stems = [w.lower()[:COUNTED_PREFIX] for w in counted.split() if len(w) > 2 and w.lower() not in STOPWORDS]
@@ -129,6 +138,7 @@ def _counts(span: str, counted: str) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def asked_quantity(question: str) -> str | None:
     """The kind of quantity a question asks for ("percent", "money", "date", "time", "amount"),
     or None when it asks for none."""
@@ -143,14 +153,34 @@ def quantity_fit(question: str, span: str) -> float | None:
     kind = asked_quantity(question)
     if kind is None:
         return None
-    if not _QUANTITY_KINDS[kind][1].search(span):
+    if not _has(_QUANTITY_KINDS[kind][1], span):
         return 0.0
-    counted = _HOW_MANY.search(question)
+    counted = _how_many(question)
     if counted is None:
         return 1.0
-    if not _COUNT_IN_SPAN.search(span):  # "daily" answers how often, not how many
+    if not _has(_COUNT_IN_SPAN, span):  # "daily" answers how often, not how many
         return 0.0
-    return 1.0 if _counts(span, counted.group(1)) else 0.5
+    return 1.0 if _counts(span, counted) else 0.5
+
+
+@functools.lru_cache(maxsize=4096)
+def _how_many(question: str) -> str | None:
+    found = _HOW_MANY.search(question)
+    return found.group(1) if found else None
+
+
+@functools.lru_cache(maxsize=4096)
+def question_asks(question: str) -> str:
+    """What the question word asks for, in `answer_type`'s order of precedence; read once per
+    question (a pool scores dozens of spans against the same question)."""
+    tests = (
+        ("who", _WHO), ("why", _WHY), ("when", _WHEN), ("quantity", None), ("instances", _ASKS_INSTANCES),
+        ("common", _ASKS_COMMON), ("difference", _ASKS_DIFFERENCE), ("yes_no", _YES_NO),
+    )  # fmt: skip
+    for name, pattern in tests:
+        if (asked_quantity(question) is not None) if pattern is None else pattern.search(question):
+            return name
+    return ""
 
 
 def answer_type(question: str, span: str, fragment: bool = False, both_sides: bool = True) -> float:
@@ -159,25 +189,26 @@ def answer_type(question: str, span: str, fragment: bool = False, both_sides: bo
     "what does it cost"), a contrast for a comparison (and never a span that leaves out one of
     the things compared: `both_sides`), a list for "which X" (several X), a statement (not a
     list fragment) for a yes-no question; 0.5 when the question asks for nothing in particular."""
-    if _WHO.search(question):
-        return float(bool(_PERSON.search(span)))
-    if _WHY.search(question):
-        return float(bool(_CAUSE.search(span)))
-    if _WHEN.search(question):
-        return float(bool(_CONDITION.search(span)))
-    if (fit := quantity_fit(question, span)) is not None:
-        return fit
+    asks = question_asks(question)
+    if asks == "who":
+        return float(_has(_PERSON, span))
+    if asks == "why":
+        return float(_has(_CAUSE, span))
+    if asks == "when":
+        return float(_has(_CONDITION, span))
+    if asks == "quantity":
+        return quantity_fit(question, span) or 0.0
     # Comparisons reward the spans that compare, without ruling out others (a table row).
-    if _ASKS_INSTANCES.search(question):
-        return 1.0 if _ENUMERATION.search(span) else 0.5
-    if _ASKS_COMMON.search(question):
-        return 1.0 if _COMMON.search(span) else 0.5
-    if _ASKS_DIFFERENCE.search(question):
+    if asks == "instances":
+        return 1.0 if _has(_ENUMERATION, span) else 0.5
+    if asks == "common":
+        return 1.0 if _has(_COMMON, span) else 0.5
+    if asks == "difference":
         # A comparison is answered by a span about both things compared (`both_sides`).
         if not both_sides:
             return 0.0
-        return 1.0 if _CONTRAST.search(span) else 0.5
-    if _YES_NO.search(question):
+        return 1.0 if _has(_CONTRAST, span) else 0.5
+    if asks == "yes_no":
         return float(not fragment)
     return 0.5
 
