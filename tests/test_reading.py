@@ -17,7 +17,7 @@ from service.qa.abstention import SIGNAL_NAMES, AbstentionModel
 from service.qa.answer_model import DEFAULT_ANSWER_MODEL_PATH, AnswerModel
 from service.qa.features import DEFAULT_WEIGHTS, FEATURE_NAMES, READER_FEATURE
 from service.qa.pipeline import QAPipeline
-from service.qa.reading import candidate_texts, read, shortlist, spelled_out
+from service.qa.reading import candidate_texts, read, shortlist, spelled_out, units_read
 from service.qa.selection import Pool
 from service.qa.tuning import Tuning
 from tests.fakes import HashingEmbedder
@@ -90,9 +90,39 @@ def test_a_heavy_reader_weight_lets_the_reader_choose(data: IndexData) -> None:
     assert answer.text is not None and "Permits last one year" in answer.text
     question, texts = reader.asked[-1]
     assert question == "how many parking spaces are there"
-    assert len(texts) == 3  # reads only the shortlist
+    shortlisted_units = {u for c in reader_pool_units(data, "how many parking spaces are there") for u in c}
+    assert len(texts) == len(shortlisted_units)  # reads the shortlist's sentences, each once
     assert all(t.startswith("Office Guide > ") for t in texts)  # title and section come first
     assert answer.selection.signals.reader_probability == pytest.approx(1 / (1 + np.exp(-5.0)))
+
+
+def reader_pool_units(data: IndexData, question: str) -> list[tuple[tuple[int, int], ...]]:
+    """The (chunk, unit) pairs of each shortlisted candidate of the question."""
+    pipeline = _pipeline(data, WordReader("-"), weight=1.0)
+    query = pipeline.kb.analyzer.analyze(question)
+    retrieved = pipeline.retriever.retrieve(query, pipeline.embedder.embed([query.repaired])[0])
+    pool = shortlist(pipeline.pool(query, retrieved), DEFAULT_WEIGHTS, pipeline.tuning.reader_depth)
+    return [tuple((c.chunk_id, u) for u in range(c.first, c.last + 1)) for c in pool.candidates]
+
+
+def test_a_window_is_read_sentence_by_sentence(data: IndexData) -> None:
+    pipeline = QAPipeline(data, HashingEmbedder(), AbstentionModel(dict.fromkeys(SIGNAL_NAMES, 0.0)))
+    query = pipeline.kb.analyzer.analyze("parking spaces visitors permits")
+    retrieved = pipeline.retriever.retrieve(query, pipeline.embedder.embed([query.repaired])[0])
+    pool = pipeline.pool(query, retrieved)
+    window = next(i for i, c in enumerate(pool.candidates) if c.last > c.first)
+    units, owned = units_read(pipeline.kb, pool)
+    assert all(u.first == u.last for u in units)  # only single sentences are read
+    assert len({(u.chunk_id, u.first) for u in units}) == len(units)  # each once
+    cand = pool.candidates[window]
+    assert [units[i].first for i in owned[window]] == list(range(cand.first, cand.last + 1))
+    reader = WordReader("Permits")
+    out = read(pipeline.kb, pool, query.repaired, reader)
+    texts = reader.asked[-1][1]
+    # the window's logit is its best sentence's: 5 when one of its sentences names permits
+    assert out.features[READER_FEATURE][window] == max(
+        5.0 if "Permits" in texts[i] else 0.0 for i in owned[window]
+    )
 
 
 def test_a_zero_reader_weight_leaves_the_hand_set_choice(data: IndexData) -> None:
@@ -107,7 +137,7 @@ def test_read_adds_one_logit_per_candidate(data: IndexData) -> None:
     query = pipeline.kb.analyzer.analyze("descale the kettle")
     retrieved = pipeline.retriever.retrieve(query, pipeline.embedder.embed([query.repaired])[0])
     pool = pipeline.pool(query, retrieved)
-    texts = candidate_texts(pipeline.kb, pool)
+    texts = candidate_texts(pipeline.kb, pool.candidates)
     out = read(pipeline.kb, pool, query.repaired, WordReader("month"))
     assert out.rows == pool.rows
     assert out.features[READER_FEATURE].tolist() == [5.0 if "month" in t else 0.0 for t in texts]
