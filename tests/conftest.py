@@ -18,9 +18,6 @@ if TYPE_CHECKING:  # the fixtures import the heavy modules when first used, not 
     from service.reranker import Reranker
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-# Apps built in tests run without the answer reranker unless a test asks for it (the session
-# fixtures below do): most tests are about routing, limits or reloads, with a hashing embedder.
-os.environ.setdefault("KBQA_RERANKER", "off")
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
@@ -44,19 +41,19 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> P
 
 @pytest.fixture(scope="session")
 def reader() -> Reranker:
-    """The shipped answer reranker, as the service runs it by default."""
+    """The shipped answer reranker (KBQA_RERANKER=bundled)."""
     from service.reranker import Reranker
 
     return Reranker()
 
 
 @pytest.fixture(scope="session")
-def load_kb(embedder: Embedder, reader: Reranker) -> Callable[[Path], QAPipeline]:
-    """Loads an index into the pipeline the service runs by default (reranker on)."""
-    from service.api.app import load_pipeline
+def load_kb(embedder: Embedder) -> Callable[[Path], QAPipeline]:
+    """Loads an index into the pipeline the service runs by default."""
+    from service.api.app import default_reader, load_pipeline
     from service.config import Settings
 
-    return lambda index: load_pipeline(Settings(index_dir=index), embedder, reader=reader)
+    return lambda index: load_pipeline(Settings(index_dir=index), embedder, reader=default_reader(Settings()))
 
 
 @pytest.fixture(scope="session")
@@ -65,16 +62,12 @@ def kb(index_dir: Path, load_kb: Callable[[Path], QAPipeline]) -> QAPipeline:
 
 
 @pytest.fixture(scope="session")
-def client(index_dir: Path, embedder: Embedder, reader: Reranker) -> Iterator[TestClient]:
+def client(index_dir: Path, embedder: Embedder) -> Iterator[TestClient]:
     from fastapi.testclient import TestClient
 
     from service.api.app import create_app
     from service.config import Settings
 
-    app = create_app(
-        Settings(index_dir=index_dir, reranker="bundled"),
-        embedder_factory=lambda _: embedder,
-        reader_factory=lambda _: reader,
-    )
+    app = create_app(Settings(index_dir=index_dir), embedder_factory=lambda _: embedder)
     with TestClient(app) as test_client:
         yield test_client

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from indexer.build import build_index
+from indexer.embedding import Embedder
 from indexer.store import IndexData, read_index
 from service.errors import AbstentionModelError
 from service.qa.abstention import SIGNAL_NAMES, AbstentionModel
@@ -20,6 +21,7 @@ from service.qa.pipeline import QAPipeline
 from service.qa.reading import candidate_texts, read, shortlist, spelled_out, units_read
 from service.qa.selection import Pool
 from service.qa.tuning import Tuning
+from service.reranker import Reranker
 from tests.fakes import HashingEmbedder
 
 GUIDE = """Office Guide
@@ -163,3 +165,25 @@ def test_an_answer_model_for_other_features_is_refused(tmp_path: Path) -> None:
     path.write_text(json.dumps(model), encoding="utf-8")
     with pytest.raises(AbstentionModelError, match="refit"):
         AnswerModel.from_file(path)
+
+
+def test_the_bundled_reranker_serves_cited_answers(
+    index_dir: Path, embedder: Embedder, reader: Reranker
+) -> None:
+    """KBQA_RERANKER=bundled over HTTP, with the real models and index: answers stay verbatim
+    spans of their first citation, and an off-topic question is still declined."""
+    from fastapi.testclient import TestClient
+
+    from service.api.app import create_app
+    from service.config import Settings
+
+    settings = Settings(index_dir=index_dir, reranker="bundled")
+    app = create_app(settings, embedder_factory=lambda _: embedder, reader_factory=lambda _: reader)
+    with TestClient(app) as client:
+        body = client.post("/ask", json={"question": "who outranks the COO?"}).json()
+        assert body["answer"] is not None and "COO" in body["answer"]
+        first = body["citations"][0]
+        s, e = first["highlight"]
+        assert first["excerpt"][s:e] == body["answer"]
+        off_topic = client.post("/ask", json={"question": "what is the wifi password for the guest network?"}).json()
+        assert off_topic["answer"] is None
