@@ -247,6 +247,15 @@ CATALOG = {
         "url": "https://wiki.northwind.example/it/service-desk",
         "owner": "IT Service Desk",
     },
+    # The knowledge base's own entry: the demo page's title and example questions.
+    "_knowledge_base": {
+        "title": "Northwind intranet",
+        "examples": [
+            "How long can I work from abroad?",
+            "What do I do if I lose my laptop?",
+            "Where can visitors park?",
+        ],
+    },
 }
 
 

@@ -12,6 +12,7 @@ with the install command when it is missing.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import json
@@ -139,19 +140,25 @@ def service(
 ) -> Iterator[Service]:
     """The real service (`kbqa serve`) on a free loopback port; only `allowed_site`'s origin is in
     its CORS allow-list, given as the KBQA_CORS_ORIGINS setting."""
+    env = _offline_env(KBQA_CORS_ORIGINS=json.dumps([allowed_site.origin]))
+    log_path = tmp_path_factory.mktemp("service") / "serve.log"
+    with running_service(["--index", str(widget_index)], env, log_path) as base:
+        yield Service(
+            base_url=base, index_dir=widget_index, allowed_origin=allowed_site.origin, log_path=log_path
+        )
+
+
+@contextlib.contextmanager
+def running_service(args: list[str], env: dict[str, str], log_path: Path) -> Iterator[str]:
+    """`kbqa serve ARGS` on a free loopback port, ready; yields its base URL and stops it after."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    log_path = tmp_path_factory.mktemp("service") / "serve.log"
-    env = _offline_env(KBQA_CORS_ORIGINS=json.dumps([allowed_site.origin]))
-    serve = ["serve", "--host", "127.0.0.1", "--port", str(port), "--index", str(widget_index)]
-    cmd = [*_kbqa_command(), *serve]
+    cmd = [*_kbqa_command(), "serve", "--host", "127.0.0.1", "--port", str(port), *args]
     with log_path.open("wb") as log:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_ready(base, proc, log_path)
-        yield Service(
-            base_url=base, index_dir=widget_index, allowed_origin=allowed_site.origin, log_path=log_path
-        )
+        yield base
     finally:
         proc.terminate()
         try:

@@ -45,9 +45,7 @@ def test_widget_js_is_served_as_javascript_with_revalidation(api: Any) -> None:
     assert api.get("/widget.js", headers={"If-None-Match": etag}).status_code == 304
 
 
-def test_home_page_embeds_the_widget_and_shows_the_snippet(
-    api: Any, service: Service, new_page: Any
-) -> None:
+def test_home_page_embeds_the_widget_and_shows_the_snippet(api: Any, service: Service, new_page: Any) -> None:
     response = api.get("/")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
