@@ -185,5 +185,6 @@ def test_the_bundled_reranker_serves_cited_answers(
         first = body["citations"][0]
         s, e = first["highlight"]
         assert first["excerpt"][s:e] == body["answer"]
-        off_topic = client.post("/ask", json={"question": "what is the wifi password for the guest network?"}).json()
+        wifi = {"question": "what is the wifi password for the guest network?"}
+        off_topic = client.post("/ask", json=wifi).json()
         assert off_topic["answer"] is None

@@ -128,6 +128,23 @@ def create_app(
         },
     )
     app.state.kbqa = state
+    _add_middleware(app, settings, state)
+    install_error_handlers(app)
+    for router in (
+        admin.router,
+        ask.router(settings.limits),
+        search.router(settings.limits),
+        documents.router,
+        health.router,
+        widget.router,
+    ):
+        app.include_router(router)
+    return app
+
+
+def _add_middleware(app: FastAPI, settings: Settings, state: AppState) -> None:
+    """CORS (when origins are allowed), body limit, HEAD, security headers, trusted hosts and,
+    outermost, request ids, logs and metrics."""
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -141,17 +158,6 @@ def create_app(
     if settings.allowed_hosts != ["*"]:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
     app.add_middleware(ObservabilityMiddleware, metrics=state.metrics)
-    install_error_handlers(app)
-    for router in (
-        admin.router,
-        ask.router(settings.limits),
-        search.router(settings.limits),
-        documents.router,
-        health.router,
-        widget.router,
-    ):
-        app.include_router(router)
-    return app
 
 
 def _reload_on_sighup(state: AppState) -> Callable[[], None]:
