@@ -78,7 +78,7 @@ def index(
     from indexer.build import build_index
     from indexer.chunking import ChunkingParams
     from indexer.corpus import CorpusOptions
-    from indexer.embedding import BUNDLED, SentenceTransformerEmbedder
+    from indexer.embedding import SentenceTransformerEmbedder
     from service.index_report import report_lines
 
     cfg = settings_from(
@@ -93,14 +93,6 @@ def index(
         tuple(cfg.corpus_include), tuple(cfg.corpus_exclude), int(cfg.max_file_mb * 1024 * 1024)
     )
     embedder = SentenceTransformerEmbedder(cfg.model)
-    encoder = None
-    if cfg.encoder_backend != "torch" and cfg.model == BUNDLED:
-        from indexer.onnx_embedding import ensure_encoder
-
-        try:  # export + verify the ONNX query encoder now, not at the first query
-            encoder = ensure_encoder()
-        except Exception as exc:  # noqa: BLE001 - the index does not need it; the service falls back
-            typer.echo(f"ONNX query encoder not exported ({type(exc).__name__}: {exc}); queries use PyTorch")
     manifest = build_index(
         cfg.corpus_dir,
         cfg.index_dir,
@@ -110,7 +102,7 @@ def index(
         replace=replace,
         options=options,
         strict=strict,
-        query_encoder=encoder,
+        query_encoder=_query_encoder(cfg),
     )
     counts = manifest["counts"]
     typer.echo(
@@ -120,6 +112,23 @@ def index(
     )
     for line in report_lines(manifest):
         typer.echo(line)
+
+
+def _query_encoder(cfg: Settings) -> dict[str, Any] | None:
+    """Export and verify the ONNX query encoder now, not at the first query; its record goes into
+    the manifest. A failure is reported, not fatal: the index does not need it, the service falls
+    back to PyTorch."""
+    from indexer.embedding import BUNDLED
+
+    if cfg.encoder_backend == "torch" or cfg.model != BUNDLED:
+        return None
+    from indexer.onnx_embedding import ensure_encoder
+
+    try:
+        return ensure_encoder()
+    except Exception as exc:  # noqa: BLE001 - see above
+        typer.echo(f"ONNX query encoder not exported ({type(exc).__name__}: {exc}); queries use PyTorch")
+        return None
 
 
 @app.command()

@@ -72,10 +72,11 @@ def test_spelled_out_names_defined_acronyms_only() -> None:
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory: pytest.TempPathFactory) -> IndexData:
-    corpus = tmp_path_factory.mktemp("corpus")
+    corpus = tmp_path_factory.mktemp("reading-corpus")
     (corpus / "guide.txt").write_text(GUIDE, encoding="utf-8")
-    build_index(corpus, corpus.parent / "index", HashingEmbedder())
-    return read_index(corpus.parent / "index")
+    out = tmp_path_factory.mktemp("reading") / "index"
+    build_index(corpus, out, HashingEmbedder())
+    return read_index(out)
 
 
 def _pipeline(data: IndexData, reader: WordReader, weight: float) -> QAPipeline:

@@ -247,15 +247,15 @@ CATALOG = {
         "url": "https://wiki.northwind.example/it/service-desk",
         "owner": "IT Service Desk",
     },
-    # The knowledge base's own entry: the demo page's title and example questions.
-    "_knowledge_base": {
-        "title": "Northwind intranet",
-        "examples": [
-            "How long can I work from abroad?",
-            "What do I do if I lose my laptop?",
-            "Where can visitors park?",
-        ],
-    },
+}
+# The knowledge base's own catalog entry: the demo page's title and example questions.
+KNOWLEDGE_BASE = {
+    "title": "Northwind intranet",
+    "examples": [
+        "How long can I work from abroad?",
+        "What do I do if I lose my laptop?",
+        "Where can visitors park?",
+    ],
 }
 
 
@@ -277,7 +277,8 @@ def main() -> None:
     write_wrapped_text(src["parking-and-access"], CORPUS / "facilities/parking-and-access.txt", 68)
     write_wrapped_markdown(src["service-desk"], CORPUS / "it/service-desk.md", 80)
     shutil.copy(SOURCE / "new-starter-faq.txt", CORPUS / "new-starter-faq.txt")
-    (CORPUS / "catalog.json").write_text(json.dumps(CATALOG, indent=2) + "\n", encoding="utf-8")
+    catalog = {**CATALOG, "_knowledge_base": KNOWLEDGE_BASE}
+    (CORPUS / "catalog.json").write_text(json.dumps(catalog, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {sum(1 for p in CORPUS.rglob('*') if p.is_file())} files to {CORPUS}")
 
 
