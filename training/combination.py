@@ -27,7 +27,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from indexer.embedding import SentenceTransformerEmbedder
-from service.qa.abstention import Signals, fit
+from service.qa.abstention import DEFAULT_MODEL_PATH, Signals, fit
 from service.qa.answer_model import DEFAULT_ANSWER_MODEL_PATH, AnswerModel
 from service.qa.features import DEFAULT_WEIGHTS, FEATURE_NAMES, READER_FEATURE
 from service.qa.pipeline import QAPipeline
@@ -53,6 +53,7 @@ HELD_FIXED = ("overflow", "faq_answer")
 class Record:
     question: KbQuestion
     pool: Pool  # the MAX_DEPTH shortlist, with the reranker feature
+    full: Pool  # the whole pool, as the pipeline without a reranker chooses from it
     right: np.ndarray  # bool per candidate: its span holds an answer
     retrieved: Retrieved
     without: dict[str, np.ndarray]
@@ -67,11 +68,10 @@ def collect(pipeline: QAPipeline, reader: Reranker, questions: list[KbQuestion])
         query = kb.analyzer.analyze(q.question)
         if not query.coverage_terms:
             continue
-        vector, without = pipeline._embed_with_ablations(query)
+        vector, without = pipeline.embed_question(query)
         retrieved = pipeline.retriever.retrieve(query, vector)
-        pool = read(
-            kb, shortlist(pipeline.pool(query, retrieved), DEFAULT_WEIGHTS, MAX_DEPTH), query.repaired, reader
-        )
+        full = pipeline.pool(query, retrieved)
+        pool = read(kb, shortlist(full, DEFAULT_WEIGHTS, MAX_DEPTH), query.repaired, reader)
         right = np.array(
             [
                 kb.chunks[c.chunk_id].doc_id == q.doc_id
@@ -80,7 +80,7 @@ def collect(pipeline: QAPipeline, reader: Reranker, questions: list[KbQuestion])
             ],
             dtype=bool,
         )
-        records.append(Record(q, pool, right, retrieved, without, query))  # noqa
+        records.append(Record(q, pool, full, right, retrieved, without, query))
     return records
 
 
@@ -149,6 +149,12 @@ def signals(pipeline: QAPipeline, r: Record, weights: dict[str, float], depth: i
     return abstention_signals(pipeline.kb, pipeline.lexical, r.query, r.retrieved, pool, best, r.without)
 
 
+def plain_signals(pipeline: QAPipeline, r: Record) -> Signals:
+    """The abstention signals of the pipeline without a reranker (hand-set span scores)."""
+    best = choose(pipeline.kb, r.full, DEFAULT_WEIGHTS)
+    return abstention_signals(pipeline.kb, pipeline.lexical, r.query, r.retrieved, r.full, best, r.without)
+
+
 def pick_depth(
     pipeline: QAPipeline, fit_part: list[Record], check: list[Record]
 ) -> tuple[int, dict[str, object]]:
@@ -177,6 +183,9 @@ def main() -> None:
     parser.add_argument("--off-topic-every", type=int, default=3, help="take every n-th off-topic question")
     parser.add_argument("--cache", type=Path, default=None, help="pickle of collected records")
     parser.add_argument("--out", type=Path, default=DEFAULT_ANSWER_MODEL_PATH)
+    parser.add_argument(
+        "--abstention-out", type=Path, default=DEFAULT_MODEL_PATH, help="model without reranker"
+    )
     parser.add_argument("--depth", type=int, default=0, help="shortlist depth (0: chosen on check articles)")
     args = parser.parse_args()
     pipeline = QAPipeline.load(args.index, SentenceTransformerEmbedder())
@@ -203,7 +212,7 @@ def main() -> None:
     answerable = [r.question.answerable for r in records]
     abstention = fit([signals(pipeline, r, weights, depth) for r in records], answerable)
     provenance = {
-        "fitted_by": "python -m training.combination (make fit-answer-model)",
+        "fitted_by": "python -m training.combination (make fit)",
         "questions": {"answerable": sum(answerable), "off_topic": len(answerable) - sum(answerable)},
         "accuracy_on_fit_questions": round(accuracy(pipeline, records, weights, depth), 4),
         **report,
@@ -211,6 +220,9 @@ def main() -> None:
     model = AnswerModel(depth, weights, abstention, provenance)
     args.out.write_text(model.to_json() + "\n", encoding="utf-8")
     print(f"depth {depth}; answer model written to {args.out}")
+    plain = fit([plain_signals(pipeline, r) for r in records], answerable)
+    args.abstention_out.write_text(plain.to_json() + "\n", encoding="utf-8")
+    print(f"abstention model without the reranker written to {args.abstention_out}")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """Abstention, the last stage of the query path: whether the knowledge base answers a question,
 as a confidence in [0, 1].
 
-Several weak signals, combined by a logistic model fitted on the bundled corpus and two unrelated
-knowledge bases (`make fit`): how well the best span and passage match (dense), how much of the
+Several weak signals, combined by a logistic model fitted on held-out SQuAD articles indexed as a
+knowledge base (`make fit`, training/combination.py; never on the eval sets): how well the best span and passage match (dense), how much of the
 question's IDF-weighted vocabulary the best span's passage contains, how much of it the corpus
 knows at all (a word it lacks counts as known when the best span measurably says it in other
 words), the margin to the runner-up passage, whether a quantity question got a quantity, and

@@ -1,7 +1,7 @@
 """The fitted combination used when a reranker serves: how deep it reads, how its logit is
 weighed with the other span features, and the abstention model that includes its probability.
-Fitted on SQuAD articles indexed as a knowledge base (`training/combination.py`, `make
-fit-answer-model`), never on the eval sets; shipped as service/qa/answer_model.json."""
+Fitted on SQuAD articles indexed as a knowledge base (`training/combination.py`, `make fit`),
+never on the eval sets; shipped as service/qa/answer_model.json."""
 
 from __future__ import annotations
 
@@ -50,7 +50,6 @@ class AnswerModel:
         expected = {*FEATURE_NAMES, READER_FEATURE}
         if set(weights) != expected or set(abstention.weights) != set(SIGNAL_NAMES) or model.depth < 1:
             raise AbstentionModelError(
-                f"{path.name} does not fit this version's features and signals; refit it with "
-                "`make fit-answer-model`"
+                f"{path.name} does not fit this version's features and signals; refit it with `make fit`"
             )
         return model

@@ -84,7 +84,7 @@ class QAPipeline:
         topic = author_topic(question)
         # "who wrote?" names no article: an empty topic gets the no-content-words answer.
         query = self.kb.analyzer.analyze(question if topic is None else topic)
-        vector, without = self._embed_with_ablations(query)
+        vector, without = self.embed_question(query)
         retrieved = self.retriever.retrieve(query, vector, self.kb.visible(audience))
         selection = self.select(query, retrieved, without)
         if topic is not None:
@@ -128,7 +128,7 @@ class QAPipeline:
         """The answer candidates of the top passages, with their features."""
         return candidate_pool(self.kb, self.lexical, query, retrieved, self.tuning.answer_passages)
 
-    def _embed_with_ablations(self, query: AnalyzedQuery) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    def embed_question(self, query: AnalyzedQuery) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """The question's vector and, in the same batch, its vectors without each word the corpus lacks."""
         unknown = sorted({t for t in query.coverage_terms if not self.lexical.known(t)})[:MAX_ABLATIONS]
         variants = {t: v for t in unknown if (v := self.kb.analyzer.without(query.repaired, t))}
