@@ -68,11 +68,18 @@ def fuse(
     return PassageScores(rows[order], dense[order], context[order], lexical[order], fused[order])
 
 
+def top_rows(scores: np.ndarray, k: int) -> np.ndarray:
+    """Rows of the `k` highest scores, best first, ties in row order. Past a few thousand rows
+    a partial sort first: a full sort of a million BM25 scores costs ~80 ms a query."""
+    if scores.size <= 4096 or k >= scores.size:
+        return np.argsort(-scores, kind="stable")[:k]
+    top = np.argpartition(-scores, k)[:k]
+    return top[np.lexsort((top, -scores[top]))]
+
+
 def candidate_rows(dense_rows: np.ndarray, bm25_all: np.ndarray, depth: int) -> np.ndarray:
     """Union of the dense top-`depth` (from FAISS) and the BM25 top-`depth`."""
-    lexical_rows = (
-        np.argsort(-bm25_all, kind="stable")[:depth] if bm25_all.size else np.array([], dtype=np.int64)
-    )
+    lexical_rows = top_rows(bm25_all, depth)
     lexical_rows = lexical_rows[bm25_all[lexical_rows] > 0]
     return np.unique(np.concatenate([dense_rows.astype(np.int64), lexical_rows.astype(np.int64)]))
 

@@ -1,0 +1,134 @@
+"""The large-index figures (a script, not a test):
+
+    python -m eval.large build --passages 1000000 --out /tmp/kbqa-1m
+    python -m eval.large measure --index /tmp/kbqa-1m
+
+`build` generates the synthetic corpus (`eval.synthetic`) and builds the bulk index, printing its
+manifest (index type and parameters, recall@10 against exact search, the time of each stage).
+`measure` loads the index in this process and reports: load time, search latency (dense alone
+and fused with BM25) over queries near held-out passages, recall@10 of the dense search against
+exact search on those queries, and the process's resident memory (VmRSS, and its peak)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from eval.synthetic import Shape, generate, synthesise_vectors
+from indexer import ann
+from indexer.bulk import BulkInput, build_bulk_index, pack_strings
+
+
+def build(passages: int, out: Path, exact_max: int) -> dict[str, Any]:
+    started = time.perf_counter()
+    corpus = generate(Shape(passages))
+    vectors = np.lib.format.open_memmap(
+        out.with_name(out.name + ".vectors.npy"), mode="w+", dtype=np.float32, shape=(passages, 384)
+    )
+    synthesise_vectors(corpus, vectors)
+    texts = pack_strings([corpus.text(r) for r in range(corpus.passages)])
+    generated = round(time.perf_counter() - started, 1)
+    manifest = build_bulk_index(
+        BulkInput(
+            vectors,
+            corpus.token_indptr,
+            corpus.token_ids,
+            corpus.vocabulary,
+            corpus.doc_of,
+            corpus.heading_of,
+            texts,
+            corpus.titles,
+            corpus.headings,
+            exact_max,
+            extra={"generator": "eval.synthetic", "passages": passages, "generate_seconds": generated},
+        ),
+        out,
+    )
+    out.with_name(out.name + ".vectors.npy").unlink()
+    return manifest
+
+
+def _rss_mb() -> dict[str, float]:
+    fields = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(("VmRSS", "VmHWM", "RssAnon", "RssFile")):
+            name, value = line.split(":")
+            fields[name] = round(int(value.split()[0]) / 1024, 1)
+    return fields
+
+
+def _percentiles(ms: list[float]) -> dict[str, float]:
+    q = statistics.quantiles(ms, n=100)
+    return {"p50_ms": round(q[49], 2), "p95_ms": round(q[94], 2), "p99_ms": round(q[98], 2)}
+
+
+def measure(index: Path, queries: int, seed: int) -> dict[str, Any]:
+    from service.qa.bulk import BulkSearch  # eval may import the service; loaded here to time it
+
+    started = time.perf_counter()
+    search = BulkSearch(index)
+    load_seconds = round(time.perf_counter() - started, 2)
+    after_load = _rss_mb()
+    vectors = search.vectors
+    qs = ann.sample_queries(vectors, queries, noise=0.8, seed=seed)
+    rng = np.random.default_rng(seed)
+    vocab = list(search.lexical._bm25.vocab_dict)
+    terms = [list(rng.choice(vocab[:5000], size=4)) for _ in range(queries)]
+    truth = ann.exact_top(vectors, qs, 10)
+    recall = ann.recall_at_k(search.dense, qs, truth, 10)
+    dense_ms, hybrid_ms = [], []
+    for q, t in zip(qs, terms, strict=True):
+        t0 = time.perf_counter()
+        search.dense.search(q, 10)
+        t1 = time.perf_counter()
+        search.search(q, t, 10)
+        t2 = time.perf_counter()
+        dense_ms.append((t1 - t0) * 1000)
+        hybrid_ms.append((t2 - t1) * 1000)
+    return {
+        "index": str(index),
+        "passages": int(len(vectors)),
+        "dense_index": search.manifest["dense"],
+        "build_timings": search.manifest["timings"],
+        "load_seconds": load_seconds,
+        "queries": queries,
+        "recall_at_10_vs_exact": round(recall, 4),
+        "dense_search": _percentiles(dense_ms),
+        "hybrid_search": _percentiles(hybrid_ms),
+        "rss_mb_after_load": after_load,
+        "rss_mb_after_queries": _rss_mb(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build")
+    b.add_argument("--passages", type=int, default=1_000_000)
+    b.add_argument("--out", type=Path, required=True)
+    b.add_argument("--exact-max", type=int, default=ann.EXACT_MAX)
+    m = sub.add_parser("measure")
+    m.add_argument("--index", type=Path, required=True)
+    m.add_argument("--queries", type=int, default=1000)
+    m.add_argument("--seed", type=int, default=7)
+    m.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    if args.command == "build":
+        result = build(args.passages, args.out, args.exact_max)
+    else:
+        result = measure(args.index, args.queries, args.seed)
+        if args.json:
+            args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
