@@ -1,15 +1,17 @@
 """Dense passage search sized to the index: exact inner product (FAISS IndexFlatIP) below
-`EXACT_MAX` passages, an HNSW graph over 8-bit scalar-quantised vectors above it, whose
-candidates are re-scored exactly against the float vectors (memory-mapped, so only the rows a
-query touches are read). The build picks the smallest efSearch whose recall@10 against exact
-search reaches `TARGET_RECALL` on sample queries and records it, with the measured recall, in the
-manifest (`DenseParams.to_json`).
+`EXACT_MAX` passages, an inverted file over 8-bit scalar-quantised vectors above it (IVF-SQ8:
+k-means cells, a query scans the `nprobe` nearest cells), whose candidates are re-scored exactly
+against the float vectors (memory-mapped, so only the rows a query touches are read). The build
+picks the smallest nprobe whose recall@10 against exact search reaches `TARGET_RECALL` on sample
+queries and records it, with the measured recall, in the manifest (`DenseParams.to_json`).
 
 Why these choices: an exact search over 50k x 384 floats costs a few ms on one core and is right
-by construction; past that the cost grows linearly (~60 ms at 1M). HNSW answers in about a
-millisecond at any of these sizes. Its 8-bit codes take a quarter of the float vectors' memory
-(1M passages: ~0.4 GB of codes + ~0.25 GB of graph instead of ~1.8 GB), and the exact re-scoring
-of the top candidates makes up for the quantisation."""
+by construction; past that the cost grows linearly (~60 ms at 1M). The 8-bit codes take a quarter
+of the float vectors' memory (1M passages: ~0.4 GB), are read memory-mapped (worker processes
+share one copy), and the exact re-scoring of the top candidates makes up for the quantisation.
+HNSW (M=32, efConstruction=40, 8-bit codes) was tried first: on the synthetic 1M corpus, whose
+passages of one subtopic sit on a plateau of near-equal similarity, it reached recall@10 0.82 at
+efSearch 512 after an 8-minute build, where IVF-SQ8 reaches 0.98 at nprobe 16 (`eval/large.py`)."""
 
 from __future__ import annotations
 
@@ -21,20 +23,20 @@ from typing import Any
 import faiss
 import numpy as np
 
-EXACT_MAX = 50_000  # passages searched exactly; above, HNSW
+EXACT_MAX = 50_000  # passages searched exactly; above, IVF-SQ8
 TARGET_RECALL = 0.97  # the build raises efSearch until recall@10 on sample queries reaches this
-EF_SEARCH_STEPS = (64, 96, 128, 192, 256, 384, 512)  # below 64 = RESCORE, faiss searches with ef = k
-RESCORE = 64  # HNSW candidates re-scored exactly per query (at least k)
+NPROBE_STEPS = (4, 8, 16, 24, 32, 48, 64, 96, 128, 256)
+RESCORE = 64  # approximate candidates re-scored exactly per query (at least k)
+TRAIN_PER_CELL = 64  # k-means training points per cell
 
 
 @dataclass(frozen=True)
 class DenseParams:
     """How the dense index was built; stored in the manifest so a reader rebuilds nothing."""
 
-    kind: str  # "flat" (exact) or "hnsw_sq8"
-    hnsw_m: int = 32
-    ef_construction: int = 40
-    ef_search: int = 64
+    kind: str  # "flat" (exact) or "ivf_sq8"
+    nlist: int = 0  # k-means cells of an IVF index
+    nprobe: int = 16  # cells a query scans
     rescore: int = RESCORE
     recall_at_10: float | None = None  # against exact search, measured by the build
     build_seconds: float | None = None
@@ -48,13 +50,16 @@ class DenseParams:
 
 
 def choose(n: int, exact_max: int = EXACT_MAX) -> DenseParams:
-    """Exact search below `exact_max` passages, HNSW above."""
-    return DenseParams("flat") if n < exact_max else DenseParams("hnsw_sq8")
+    """Exact search below `exact_max` passages, IVF-SQ8 above, with ~4 sqrt(n) cells (a power of
+    two: 1M passages -> 4096 cells of ~250)."""
+    if n < exact_max:
+        return DenseParams("flat")
+    return DenseParams("ivf_sq8", nlist=int(2 ** round(np.log2(4 * np.sqrt(n)))))
 
 
 class DenseIndex:
     """A dense index over row-aligned, L2-normalised float32 vectors (`vectors` stays the
-    reference: HNSW candidates are re-scored against it)."""
+    reference: approximate candidates are re-scored against it)."""
 
     def __init__(self, index: faiss.Index, vectors: np.ndarray, params: DenseParams) -> None:
         self.index = index
@@ -70,12 +75,16 @@ class DenseIndex:
         index: faiss.Index
         if params.kind == "flat":
             index = faiss.IndexFlatIP(dim)
-        elif params.kind == "hnsw_sq8":
+        elif params.kind == "ivf_sq8":
             qt = faiss.ScalarQuantizer.QT_8bit
-            index = faiss.IndexHNSWSQ(dim, qt, params.hnsw_m, faiss.METRIC_INNER_PRODUCT)  # type: ignore[arg-type]
-            index.hnsw.efConstruction = params.ef_construction
-            sample = vectors[:: max(1, len(vectors) // 100_000)]
-            index.train(np.ascontiguousarray(sample, dtype=np.float32))
+            index = faiss.IndexIVFScalarQuantizer(
+                faiss.IndexFlatIP(dim), dim, params.nlist, qt, faiss.METRIC_INNER_PRODUCT
+            )
+            index.cp.max_points_per_centroid = TRAIN_PER_CELL
+            rng = np.random.default_rng(0)
+            size = min(len(vectors), params.nlist * TRAIN_PER_CELL)
+            sample = np.asarray(vectors[np.sort(rng.choice(len(vectors), size, replace=False))], np.float32)
+            index.train(sample)
         else:
             raise ValueError(f"unknown dense index kind {params.kind!r}")
         for start in range(0, len(vectors), 100_000):  # in slices: a memory-mapped matrix stays mapped
@@ -85,15 +94,18 @@ class DenseIndex:
 
     @classmethod
     def load(cls, path: Path, vectors: np.ndarray, params: DenseParams) -> DenseIndex:
-        index = faiss.IndexFlatIP(vectors.shape[1]) if params.kind == "flat" else faiss.read_index(str(path))
+        """The saved index, its inverted lists memory-mapped (processes share one copy)."""
         if params.kind == "flat":
+            index = faiss.IndexFlatIP(vectors.shape[1])
             index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        else:
+            index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
         if index.ntotal != len(vectors):
             raise ValueError(f"{path} holds {index.ntotal} vectors, the index {len(vectors)}")
         return cls(index, vectors, params)
 
     def save(self, path: Path) -> None:
-        """Only an HNSW index is saved: an exact one is the vector matrix itself."""
+        """Only an IVF index is saved: an exact one is the vector matrix itself."""
         if self.params.kind != "flat":
             faiss.write_index(self.index, str(path))
 
@@ -113,21 +125,22 @@ class DenseIndex:
             _, found = self.index.search(query, k, params=params)
             return found[0][found[0] >= 0]
         wide = max(k, self.params.rescore)
-        hnsw = faiss.SearchParametersHNSW(efSearch=max(self.params.ef_search, wide))  # type: ignore[attr-defined]
+        ivf = faiss.SearchParametersIVF(nprobe=self.params.nprobe)  # type: ignore[call-arg]
         if selector is not None:
-            hnsw.sel = selector
-        _, found = self.index.search(query, wide, params=hnsw)
+            ivf.sel = selector
+        _, found = self.index.search(query, wide, params=ivf)
         rows = np.sort(found[0][found[0] >= 0])  # sorted: the memory map is read in file order
         exact = np.asarray(self.vectors[rows], dtype=np.float32) @ vector
         return rows[np.argsort(-exact, kind="stable")[:k]]
 
     def tune(self, queries: np.ndarray, target: float = TARGET_RECALL, k: int = 10) -> DenseParams:
-        """The smallest efSearch whose recall@k against exact search reaches `target` (or the
+        """The smallest nprobe whose recall@k against exact search reaches `target` (or the
         largest tried), set on this index and returned with the recall measured."""
         truth = exact_top(self.vectors, queries, k)
         recall = 1.0
-        for ef in (self.params.ef_search,) if self.params.kind == "flat" else EF_SEARCH_STEPS:
-            self.params = replace(self.params, ef_search=ef)
+        steps = [p for p in NPROBE_STEPS if p <= self.params.nlist] or [self.params.nprobe]
+        for nprobe in (self.params.nprobe,) if self.params.kind == "flat" else steps:
+            self.params = replace(self.params, nprobe=nprobe)
             recall = recall_at_k(self, queries, truth, k)
             if recall >= target:
                 break

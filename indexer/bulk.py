@@ -1,6 +1,6 @@
 """A passage-search index for a large knowledge base (hundreds of thousands to millions of
 passages), built from arrays rather than Python objects: vectors as a `.npy` matrix plus the dense
-index `indexer.ann` chooses by size (exact or HNSW, its parameters and measured recall@10 in the
+index `indexer.ann` chooses by size (exact or IVF-SQ8, its parameters and measured recall@10 in the
 manifest), BM25 built straight from token-id arrays and saved as bm25s saves it (loaded
 memory-mapped), and every per-passage field as a numpy array or a UTF-8 blob with offsets, so a
 reader maps files instead of building a million objects.

@@ -1,4 +1,4 @@
-"""The dense index chosen by size, against exact search as the oracle: the approximate (HNSW)
+"""The dense index chosen by size, against exact search as the oracle: the approximate (IVF)
 index finds the exact top 10 on clustered synthetic vectors, keeps to the access filter's mask,
 and survives a save and load; BM25 built from token ids scores as bm25s's own indexing does."""
 
@@ -21,7 +21,7 @@ def vectors() -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def hnsw(vectors: np.ndarray) -> ann.DenseIndex:
+def ivf(vectors: np.ndarray) -> ann.DenseIndex:
     index = ann.DenseIndex.build(vectors, ann.choose(len(vectors), exact_max=1000))
     index.tune(ann.sample_queries(vectors, 200, noise=0.8, seed=1))
     return index
@@ -29,8 +29,8 @@ def hnsw(vectors: np.ndarray) -> ann.DenseIndex:
 
 def test_index_kind_is_chosen_by_size() -> None:
     assert ann.choose(49_999).kind == "flat"
-    assert ann.choose(50_000).kind == "hnsw_sq8"
-    assert ann.choose(10, exact_max=5).kind == "hnsw_sq8"
+    assert ann.choose(50_000).kind == "ivf_sq8"
+    assert ann.choose(10, exact_max=5).kind == "ivf_sq8"
 
 
 def test_exact_index_is_the_oracle(vectors: np.ndarray) -> None:
@@ -42,14 +42,14 @@ def test_exact_index_is_the_oracle(vectors: np.ndarray) -> None:
         assert set(t.tolist()) == set(flat.search(q, 10).tolist())
 
 
-def test_hnsw_recall_against_exact_search(vectors: np.ndarray, hnsw: ann.DenseIndex) -> None:
-    assert hnsw.params.kind == "hnsw_sq8"
-    assert hnsw.params.recall_at_10 is not None and hnsw.params.recall_at_10 >= 0.95
+def test_ivf_recall_against_exact_search(vectors: np.ndarray, ivf: ann.DenseIndex) -> None:
+    assert ivf.params.kind == "ivf_sq8"
+    assert ivf.params.recall_at_10 is not None and ivf.params.recall_at_10 >= 0.95
     held_out = ann.sample_queries(vectors, 200, noise=0.8, seed=9)  # not the queries it was tuned on
-    assert ann.recall_at_k(hnsw, held_out, ann.exact_top(vectors, held_out, 10)) >= 0.95
+    assert ann.recall_at_k(ivf, held_out, ann.exact_top(vectors, held_out, 10)) >= 0.95
 
 
-def test_hnsw_keeps_to_the_access_mask(vectors: np.ndarray, hnsw: ann.DenseIndex) -> None:
+def test_ivf_keeps_to_the_access_mask(vectors: np.ndarray, ivf: ann.DenseIndex) -> None:
     """The mask the service builds from a caller's groups applies inside the approximate
     search: nothing outside it comes back, and what comes back is the exact filtered top 10."""
     rng = np.random.default_rng(4)
@@ -57,20 +57,20 @@ def test_hnsw_keeps_to_the_access_mask(vectors: np.ndarray, hnsw: ann.DenseIndex
     hits = 0
     queries = ann.sample_queries(vectors, 50, noise=0.8, seed=5)
     for q in queries:
-        found = hnsw.search(q, 10, visible)
+        found = ivf.search(q, 10, visible)
         assert len(found) == 10 and visible[found].all()
         exact = np.flatnonzero(visible)[np.argsort(-(vectors[visible] @ q), kind="stable")[:10]]
         hits += len(set(found.tolist()) & set(exact.tolist()))
     assert hits / (10 * len(queries)) >= 0.9
 
 
-def test_hnsw_round_trips_through_a_file(tmp_path: Path, vectors: np.ndarray, hnsw: ann.DenseIndex) -> None:
-    hnsw.save(tmp_path / "dense.faiss")
+def test_ivf_round_trips_through_a_file(tmp_path: Path, vectors: np.ndarray, ivf: ann.DenseIndex) -> None:
+    ivf.save(tmp_path / "dense.faiss")
     loaded = ann.DenseIndex.load(
-        tmp_path / "dense.faiss", vectors, ann.DenseParams.from_json(hnsw.params.to_json())
+        tmp_path / "dense.faiss", vectors, ann.DenseParams.from_json(ivf.params.to_json())
     )
     q = ann.sample_queries(vectors, 1, noise=0.8, seed=6)[0]
-    assert loaded.search(q, 10).tolist() == hnsw.search(q, 10).tolist()
+    assert loaded.search(q, 10).tolist() == ivf.search(q, 10).tolist()
 
 
 def test_bm25_from_token_ids_matches_bm25s() -> None:

@@ -19,7 +19,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from indexer import __version__
 from indexer.embedding import Embedder, SentenceTransformerEmbedder
 from indexer.errors import KbqaError
-from indexer.store import read_index
+from indexer.store import IndexData, read_index
 from service.api.deps import AppState, public, reload_logged
 from service.api.errors import install_error_handlers
 from service.api.middleware import BodyLimitMiddleware, HeadAsGetMiddleware, SecurityHeadersMiddleware
@@ -29,6 +29,7 @@ from service.api.routes import admin, ask, documents, health, search, widget
 from service.config import Settings
 from service.qa.abstention import DEFAULT_MODEL_PATH, AbstentionModel
 from service.qa.pipeline import QAPipeline
+from service.qa.retrieval import PassageSearch
 from service.qa.tuning import Tuning
 
 log = logging.getLogger("kbqa")
@@ -40,6 +41,19 @@ def default_embedder(settings: Settings) -> Embedder:
     return SentenceTransformerEmbedder(settings.model)
 
 
+def passage_search(settings: Settings, data: IndexData) -> PassageSearch | None:
+    """The configured passage store (None: FAISS and bm25s in process). A Milvus collection is
+    brought in line with the index first, so every replica serves the same passages."""
+    if settings.store == "faiss":
+        return None
+    from service.qa.milvus import MilvusSearch, MilvusStore
+
+    token = settings.milvus_token.get_secret_value() if settings.milvus_token else ""
+    store = MilvusStore(settings.store, data.passage_vectors.shape[1], settings.milvus_collection, token)
+    store.sync(data)
+    return MilvusSearch(store, data)
+
+
 def load_pipeline(
     settings: Settings, embedder: Embedder, abstention: AbstentionModel | None = None
 ) -> QAPipeline:
@@ -47,7 +61,8 @@ def load_pipeline(
     the configured file."""
     tuning = Tuning(search_depth=settings.search_depth, answer_passages=settings.answer_passages)
     model = abstention or AbstentionModel.from_file(settings.abstention_model or DEFAULT_MODEL_PATH)
-    pipeline = QAPipeline(read_index(settings.index_dir), embedder, model, tuning)
+    data = read_index(settings.index_dir)
+    pipeline = QAPipeline(data, embedder, model, tuning, passage_search(settings, data))
     embedder.embed(["warm-up"])  # the first call pays one-off costs; keep them out of the first request
     return pipeline
 

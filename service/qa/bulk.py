@@ -1,8 +1,8 @@
 """Passage search over a large index (`indexer.bulk`): dense search with the index's own dense
-index (exact or HNSW), BM25 from bm25s loaded memory-mapped, fused as the regular retriever fuses
+index (exact or IVF-SQ8), BM25 from bm25s loaded memory-mapped, fused as the regular retriever fuses
 them (`retrieval.fuse`: passage similarity and max-normalised BM25; a bulk index has no heading or
 answer-span vectors). Every per-passage field is read from a memory map on demand, so the
-process holds the HNSW graph and codes, and the pages its queries touch."""
+process holds little more than the pages its queries touch."""
 
 from __future__ import annotations
 

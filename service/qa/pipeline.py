@@ -18,7 +18,7 @@ from service.qa.lexical import LexicalIndex
 from service.qa.metadata import author_span, author_topic
 from service.qa.query import AnalyzedQuery
 from service.qa.results import Answer, Passage, Selection
-from service.qa.retrieval import HybridRetriever, Retrieved
+from service.qa.retrieval import HybridRetriever, PassageSearch, Retrieved
 from service.qa.selection import candidate_pool, choose
 from service.qa.signals import abstention_signals
 from service.qa.tuning import Tuning
@@ -32,7 +32,12 @@ NO_CONTENT_WORDS = "The question has no content words to look up; ask about a to
 
 class QAPipeline:
     def __init__(
-        self, data: IndexData, embedder: Embedder, abstention: AbstentionModel, tuning: Tuning | None = None
+        self,
+        data: IndexData,
+        embedder: Embedder,
+        abstention: AbstentionModel,
+        tuning: Tuning | None = None,
+        search: PassageSearch | None = None,  # default: FAISS and bm25s over `data`
     ) -> None:
         self.kb = KnowledgeBase(data)
         self.kb.check_model(ModelSignature.of(embedder))
@@ -40,7 +45,9 @@ class QAPipeline:
         self.abstention = abstention
         self.tuning = tuning or Tuning()
         self.lexical = LexicalIndex(data.bm25)
-        self.retriever = HybridRetriever(data, self.lexical, self.tuning.fusion, self.tuning.search_depth)
+        self.retriever = HybridRetriever(
+            data, self.lexical, self.tuning.fusion, self.tuning.search_depth, search
+        )
 
     @classmethod
     def load(
@@ -57,7 +64,7 @@ class QAPipeline:
     def search(self, query: str, k: int, audience: Audience = EVERYONE) -> list[Passage]:
         analyzed = self.kb.analyzer.analyze(query)
         vector = self.embedder.embed([analyzed.repaired])[0]
-        retrieved = self.retriever.retrieve(analyzed, vector, self.kb.visible(audience))
+        retrieved = self.retriever.retrieve(analyzed, vector, self.kb.scope(audience))
         ranked = retrieved.ranked
         return [
             self._passage(int(r), float(s)) for r, s in zip(ranked.rows[:k], ranked.fused[:k], strict=True)
@@ -68,7 +75,7 @@ class QAPipeline:
         # "who wrote?" names no article: an empty topic gets the no-content-words answer.
         query = self.kb.analyzer.analyze(question if topic is None else topic)
         vector, without = self._embed_with_ablations(query)
-        retrieved = self.retriever.retrieve(query, vector, self.kb.visible(audience))
+        retrieved = self.retriever.retrieve(query, vector, self.kb.scope(audience))
         selection = self.select(query, retrieved, without)
         if topic is not None:
             selection = self._author(retrieved, selection)
