@@ -95,6 +95,7 @@ class DenseIndex:
     @classmethod
     def load(cls, path: Path, vectors: np.ndarray, params: DenseParams) -> DenseIndex:
         """The saved index, its inverted lists memory-mapped (processes share one copy)."""
+        index: faiss.Index
         if params.kind == "flat":
             index = faiss.IndexFlatIP(vectors.shape[1])
             index.add(np.ascontiguousarray(vectors, dtype=np.float32))
