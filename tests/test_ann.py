@@ -82,3 +82,21 @@ def test_bm25_from_token_ids_matches_bm25s() -> None:
         expected = theirs.get_scores(query)
         assert np.allclose(ours.get_scores(query), expected, rtol=1e-4, atol=1e-5)
         assert expected.max() > 0
+
+
+def test_bulk_index_builds_and_searches(tmp_path: Path) -> None:
+    """A small large-index end to end: the manifest states the index chosen and its recall, and
+    a passage's own vector and words find it first, with its text, title and heading."""
+    from eval.large import build
+    from service.qa.bulk import BulkSearch
+
+    manifest = build(3000, tmp_path / "bulk", exact_max=1000)
+    assert manifest["dense"]["kind"] == "ivf_sq8" and manifest["dense"]["recall_at_10"] >= 0.95
+    assert manifest["counts"]["passages"] == 3000
+    corpus = generate(Shape(3000))
+    search = BulkSearch(tmp_path / "bulk")
+    for row in (0, 1234, 2999):
+        hit = search.search(np.asarray(search.vectors[row]), corpus.text(row).split()[:6], 5)[0]
+        assert hit.row == row and hit.excerpt == corpus.text(row)
+        assert hit.title == corpus.titles[corpus.doc_of[row]]
+        assert hit.section == corpus.headings[corpus.heading_of[row]]
