@@ -32,7 +32,7 @@ class BulkHit:
 class BulkSearch:
     def __init__(self, folder: Path, depth: int = 50, weights: FusionWeights | None = None) -> None:
         self.manifest: dict[str, Any] = read_bulk_manifest(folder)
-        self.vectors = np.load(folder / "vectors.npy", mmap_mode="r")
+        self.vectors = ann.random_access(np.load(folder / "vectors.npy", mmap_mode="r"))
         self.dense = ann.DenseIndex.load(
             folder / "dense.faiss", self.vectors, ann.DenseParams.from_json(self.manifest["dense"])
         )
