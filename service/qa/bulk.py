@@ -57,7 +57,7 @@ class BulkSearch:
         if visible is not None:
             bm25 = np.where(visible, bm25, 0.0).astype(np.float32)
         rows = candidate_rows(dense_rows, bm25, self.depth)
-        dense = np.asarray(self.vectors[rows], dtype=np.float32) @ vector
+        dense = self.dense.rows(rows) @ vector
         zeros = np.zeros(len(rows), dtype=np.float32)
         scored = fuse(rows, dense, zeros, bm25, zeros, self.weights)
         return scored.rows, scored.fused
