@@ -1,7 +1,7 @@
 """Dense passage search sized to the index: exact inner product (FAISS IndexFlatIP) below
 `EXACT_MAX` passages, an inverted file over 8-bit scalar-quantised vectors above it (IVF-SQ8:
 k-means cells, a query scans the `nprobe` nearest cells), whose candidates are re-scored exactly
-against the float vectors (memory-mapped, so only the rows a query touches are read). The build
+against the float vectors (read with pread, so only the rows a query needs are read). The build
 picks the smallest nprobe whose recall@10 against exact search reaches `TARGET_RECALL` on sample
 queries and records it, with the measured recall, in the manifest (`DenseParams.to_json`).
 
