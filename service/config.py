@@ -94,6 +94,12 @@ class Settings(BaseSettings):
     # How its logit is combined with the other signals, and abstention with it (depth, weights,
     # threshold); None = the one shipped with kbqa (service/qa/answer_model.json).
     answer_model: Path | None = None
+    # Where passages are searched: "faiss" (in process, from the index folder), "milvus:///path/file.db"
+    # (embedded Milvus Lite) or "http(s)://host:19530" (a Milvus standalone or cluster), filled from
+    # the index at start; the index folder still holds the texts, answer spans and their vectors.
+    store: str = "faiss"
+    milvus_collection: str = "kbqa_passages"
+    milvus_token: SecretStr | None = None
     # Origins allowed to call the API from a browser (the embeddable widget); [] = same origin only.
     cors_origins: list[str] = Field(default_factory=list)
 
@@ -110,6 +116,16 @@ class Settings(BaseSettings):
         value = value.strip()
         if value not in ("bundled", "off") and not Path(value).is_dir():
             raise ValueError(f"reranker must be 'bundled', 'off' or a model folder; {value!r} is none")
+        return value
+
+    @field_validator("store")
+    @classmethod
+    def _store_is_known(cls, value: str) -> str:
+        value = value.strip()
+        if value != "faiss" and not value.startswith(("milvus://", "http://", "https://")):
+            raise ValueError("store must be 'faiss', 'milvus:///path/file.db' or http(s)://host:port")
+        if value.startswith("milvus://") and len(value) <= len("milvus://"):
+            raise ValueError("a Milvus Lite store names its file: milvus:///path/file.db")
         return value
 
     @field_validator("cors_origins")

@@ -83,7 +83,7 @@ def _pipeline(data: IndexData, reader: WordReader, weight: float) -> QAPipeline:
     weights = dict(DEFAULT_WEIGHTS) | {READER_FEATURE: weight}
     tuning = Tuning(answer=weights, reader_depth=3)
     return QAPipeline(
-        data, HashingEmbedder(), AbstentionModel(dict.fromkeys(SIGNAL_NAMES, 0.0)), tuning, reader
+        data, HashingEmbedder(), AbstentionModel(dict.fromkeys(SIGNAL_NAMES, 0.0)), tuning, reader=reader
     )
 
 
@@ -148,7 +148,7 @@ def test_read_adds_one_logit_per_candidate(data: IndexData) -> None:
 
 def test_a_reader_needs_a_reader_tuning(data: IndexData) -> None:
     with pytest.raises(ValueError, match="reader"):
-        QAPipeline(data, HashingEmbedder(), AbstentionModel.unfitted(), Tuning(), WordReader("x"))
+        QAPipeline(data, HashingEmbedder(), AbstentionModel.unfitted(), Tuning(), reader=WordReader("x"))
     with pytest.raises(ValueError, match="features"):
         Tuning(answer=dict(DEFAULT_WEIGHTS), reader_depth=3)  # no reranker weight
 

@@ -21,7 +21,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from indexer import __version__
 from indexer.embedding import CachedEmbedder, Embedder
 from indexer.errors import KbqaError, ModelError
-from indexer.store import read_index
+from indexer.store import IndexData, read_index
 from service.api.deps import AppState, public, reload_logged
 from service.api.errors import install_error_handlers
 from service.api.middleware import BodyLimitMiddleware, HeadAsGetMiddleware, SecurityHeadersMiddleware
@@ -33,6 +33,7 @@ from service.qa.abstention import DEFAULT_MODEL_PATH, AbstentionModel
 from service.qa.answer_model import DEFAULT_ANSWER_MODEL_PATH, AnswerModel
 from service.qa.pipeline import QAPipeline
 from service.qa.reading import Reader
+from service.qa.retrieval import PassageSearch
 from service.qa.tuning import Tuning
 
 log = logging.getLogger("kbqa")
@@ -69,6 +70,19 @@ def default_reader(settings: Settings) -> Reader | None:
         raise ModelError(f"cannot load the reranker from {folder.name}: {exc}") from exc
 
 
+def passage_search(settings: Settings, data: IndexData) -> PassageSearch | None:
+    """The configured passage store (None: FAISS and bm25s in process). A Milvus collection is
+    brought in line with the index first, so every replica serves the same passages."""
+    if settings.store == "faiss":
+        return None
+    from service.qa.milvus import MilvusSearch, MilvusStore
+
+    token = settings.milvus_token.get_secret_value() if settings.milvus_token else ""
+    store = MilvusStore(settings.store, data.passage_vectors.shape[1], settings.milvus_collection, token)
+    store.sync(data)
+    return MilvusSearch(store, data)
+
+
 def load_pipeline(
     settings: Settings,
     embedder: Embedder,
@@ -86,7 +100,9 @@ def load_pipeline(
     import faiss
 
     faiss.omp_set_num_threads(settings.intra_op_threads)  # workers x threads <= cores
-    pipeline = QAPipeline(read_index(settings.index_dir), embedder, model, tuning, reader)
+    data = read_index(settings.index_dir)
+    search = passage_search(settings, data)
+    pipeline = QAPipeline(data, embedder, model, tuning, reader=reader, search=search)
     embedder.embed(["warm-up"])  # the first call pays one-off costs; keep them out of the first request
     return pipeline
 

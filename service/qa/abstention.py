@@ -1,13 +1,14 @@
 """Abstention, the last stage of the query path: whether the knowledge base answers a question,
 as a confidence in [0, 1].
 
-Several weak signals, combined by a logistic model fitted on held-out SQuAD articles indexed as a
-knowledge base (`make fit`, training/combination.py; never on the eval sets): how well the best span and passage match (dense), how much of the
-question's IDF-weighted vocabulary the best span's passage contains, how much of it the corpus
-knows at all (a word it lacks counts as known when the best span measurably says it in other
-words), the margin to the runner-up passage, whether a quantity question got a quantity, and
-whether dense and lexical search agree on the best passage (an off-topic question tends to scatter
-them). A question is answered when confidence >= threshold. Whether the rarest question term is
+Several weak signals, combined by a logistic model fitted on held-out SQuAD articles indexed as
+a knowledge base (`make fit`, training/combination.py; never on the eval sets): how well the best
+span and passage match (dense), how much of the question's IDF-weighted vocabulary the best
+span's passage contains, how much of it the corpus knows at all (a word it lacks counts as known
+when the best span measurably says it in other words), the margin to the runner-up passage,
+whether a quantity question got a quantity, whether dense and lexical search agree on the best
+passage (an off-topic question tends to scatter them), and with a reranker its probability for
+the chosen span. A question is answered when confidence >= threshold. Whether the rarest question term is
 missing from the answer's passage was a signal too: almost every question lacks some rare term
 there, and leaving it out did better on the held-out knowledge base (eval/format_kb: false
 abstentions 0.22 -> 0.19)."""

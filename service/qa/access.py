@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from indexer.models import Document
 
 
@@ -20,3 +22,16 @@ class Audience:
 
 PUBLIC = Audience()  # documents that name no groups
 EVERYONE = Audience(everything=True)  # in-process use: the CLI, the eval, the benchmark
+
+
+@dataclass(frozen=True, eq=False)
+class Scope:
+    """Which passages one search may see, in the two forms the stores filter by: a mask over the
+    index's passages (FAISS and BM25 in process) and the caller's groups (a remote store filters
+    on each passage's `groups` field). Both None: every passage."""
+
+    mask: np.ndarray | None = None
+    groups: frozenset[str] | None = None  # None: all documents; else public ones and these groups'
+
+
+ALL = Scope()

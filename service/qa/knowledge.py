@@ -15,7 +15,7 @@ from indexer.errors import IndexMismatch
 from indexer.models import Block, Chunk, Document, UnitKind
 from indexer.store import IndexData
 from service.errors import DocumentNotFound
-from service.qa.access import EVERYONE, Audience
+from service.qa.access import ALL, EVERYONE, Audience, Scope
 from service.qa.display import Table, document_blocks, tables_of
 from service.qa.query import QueryAnalyzer
 from service.qa.site import CATALOG_KEY, Site, site_of
@@ -107,6 +107,11 @@ class KnowledgeBase:
             readable = {d.doc_id for d in self.documents.values() if audience.may_read(d)}
             self._masks[audience] = np.array([c.doc_id in readable for c in self.chunks], dtype=bool)
         return self._masks[audience]
+
+    def scope(self, audience: Audience) -> Scope:
+        """What the audience may read, as every passage store filters it."""
+        mask = self.visible(audience)
+        return ALL if mask is None else Scope(mask, audience.groups)
 
     def document_of(self, cand: Candidate) -> Document:
         return self.documents[self.chunks[cand.chunk_id].doc_id]

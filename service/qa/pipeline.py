@@ -21,7 +21,7 @@ from service.qa.metadata import author_span, author_topic
 from service.qa.query import AnalyzedQuery
 from service.qa.reading import Reader, read, shortlist
 from service.qa.results import Answer, Passage, Selection
-from service.qa.retrieval import HybridRetriever, Retrieved
+from service.qa.retrieval import HybridRetriever, PassageSearch, Retrieved
 from service.qa.selection import Pool, candidate_pool, choose
 from service.qa.signals import abstention_signals
 from service.qa.tuning import Tuning
@@ -42,7 +42,9 @@ class QAPipeline:
         embedder: Embedder,
         abstention: AbstentionModel,
         tuning: Tuning | None = None,
+        *,
         reader: Reader | None = None,
+        search: PassageSearch | None = None,  # default: FAISS and bm25s over `data`
     ) -> None:
         """`reader`: a cross-encoder that reads the `tuning.reader_depth` best candidates (the
         tuning then weighs its logit; see `AnswerModel`)."""
@@ -57,7 +59,9 @@ class QAPipeline:
             )
         self.reader = reader
         self.lexical = LexicalIndex(data.bm25)
-        self.retriever = HybridRetriever(data, self.lexical, self.tuning.fusion, self.tuning.search_depth)
+        self.retriever = HybridRetriever(
+            data, self.lexical, self.tuning.fusion, self.tuning.search_depth, search
+        )
 
     @classmethod
     def load(
@@ -74,7 +78,7 @@ class QAPipeline:
     def search(self, query: str, k: int, audience: Audience = EVERYONE) -> list[Passage]:
         analyzed = self.kb.analyzer.analyze(query)
         vector = self.embedder.embed([analyzed.repaired])[0]
-        retrieved = self.retriever.retrieve(analyzed, vector, self.kb.visible(audience))
+        retrieved = self.retriever.retrieve(analyzed, vector, self.kb.scope(audience))
         ranked = retrieved.ranked
         return [
             self._passage(int(r), float(s)) for r, s in zip(ranked.rows[:k], ranked.fused[:k], strict=True)
@@ -85,7 +89,7 @@ class QAPipeline:
         # "who wrote?" names no article: an empty topic gets the no-content-words answer.
         query = self.kb.analyzer.analyze(question if topic is None else topic)
         vector, without = self.embed_question(query)
-        retrieved = self.retriever.retrieve(query, vector, self.kb.visible(audience))
+        retrieved = self.retriever.retrieve(query, vector, self.kb.scope(audience))
         selection = self.select(query, retrieved, without)
         if topic is not None:
             selection = self._author(retrieved, selection)

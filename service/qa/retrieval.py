@@ -1,16 +1,20 @@
 """Hybrid retrieval, the second stage of the query path: dense similarity of the question to each
 passage, to its context (title, heading path, FAQ question) and to its best answer span, fused
 with max-normalised BM25. `fuse` and `candidate_rows` are pure functions over arrays;
-`HybridRetriever` holds the index's vectors and searches them."""
+`HybridRetriever` holds the index's vectors and fuses what a `PassageSearch` finds: FAISS and
+bm25s in process (`FaissSearch`, the default) or a Milvus collection (`service.qa.milvus`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-import faiss
 import numpy as np
 
+from indexer import ann
 from indexer.store import IndexData
+from service.qa.access import ALL, Scope
 from service.qa.lexical import LexicalIndex
 from service.qa.query import AnalyzedQuery
 
@@ -68,35 +72,77 @@ def fuse(
     return PassageScores(rows[order], dense[order], context[order], lexical[order], fused[order])
 
 
+def top_rows(scores: np.ndarray, k: int) -> np.ndarray:
+    """Rows of the `k` highest scores, best first, ties in row order. Past a few thousand rows
+    a partial sort first: a full sort of a million BM25 scores costs ~80 ms a query."""
+    if scores.size <= 4096 or k >= scores.size:
+        return np.argsort(-scores, kind="stable")[:k]
+    top = np.argpartition(-scores, k)[:k]
+    return top[np.lexsort((top, -scores[top]))]
+
+
 def candidate_rows(dense_rows: np.ndarray, bm25_all: np.ndarray, depth: int) -> np.ndarray:
     """Union of the dense top-`depth` (from FAISS) and the BM25 top-`depth`."""
-    lexical_rows = (
-        np.argsort(-bm25_all, kind="stable")[:depth] if bm25_all.size else np.array([], dtype=np.int64)
-    )
+    lexical_rows = top_rows(bm25_all, depth)
     lexical_rows = lexical_rows[bm25_all[lexical_rows] > 0]
     return np.unique(np.concatenate([dense_rows.astype(np.int64), lexical_rows.astype(np.int64)]))
 
 
+class PassageSearch(Protocol):
+    """The two searches hybrid retrieval fuses, over the passages of the loaded index (rows of
+    `IndexData.chunks`), each limited to a `Scope`."""
+
+    def dense_rows(self, vector: np.ndarray, k: int, scope: Scope) -> np.ndarray:
+        """The `k` passages most similar to the question vector, best first."""
+        ...
+
+    def bm25(self, terms: Sequence[str], scope: Scope) -> np.ndarray:
+        """BM25 score of every passage (0 where out of scope or not among the store's hits)."""
+        ...
+
+
+class FaissSearch:
+    """Dense search with FAISS over the index's passage vectors (exact: a regular index is small)
+    and BM25 with bm25s; the scope's mask applies inside both."""
+
+    def __init__(self, data: IndexData, lexical: LexicalIndex) -> None:
+        self._dense = ann.DenseIndex.build(data.passage_vectors, ann.DenseParams("flat"))
+        self._lexical = lexical
+
+    def dense_rows(self, vector: np.ndarray, k: int, scope: Scope) -> np.ndarray:
+        return self._dense.search(vector, k, scope.mask)
+
+    def bm25(self, terms: Sequence[str], scope: Scope) -> np.ndarray:
+        scores = self._lexical.scores(terms)
+        return scores if scope.mask is None else np.where(scope.mask, scores, 0.0).astype(np.float32)
+
+
 class HybridRetriever:
-    def __init__(self, data: IndexData, lexical: LexicalIndex, weights: FusionWeights, depth: int) -> None:
+    def __init__(
+        self,
+        data: IndexData,
+        lexical: LexicalIndex,
+        weights: FusionWeights,
+        depth: int,
+        search: PassageSearch | None = None,
+    ) -> None:
         self.data = data
         self.lexical = lexical
         self.weights = weights
         self.depth = depth
-        self._passages = faiss.IndexFlatIP(data.passage_vectors.shape[1])
-        self._passages.add(np.ascontiguousarray(data.passage_vectors))
+        self.search = search or FaissSearch(data, lexical)
         self._clause_owner = np.asarray(data.clause_owner, dtype=np.int64)
         self._first_candidate, self._candidate_count = _candidate_ranges(data)
 
     def retrieve(
-        self, query: AnalyzedQuery, vector: np.ndarray, visible: np.ndarray | None = None
+        self, query: AnalyzedQuery, vector: np.ndarray, visible: np.ndarray | Scope | None = None
     ) -> Retrieved:
-        """Ranked passages for a question; with `visible` (a mask over the passages), only those."""
+        """Ranked passages for a question; with `visible` (a Scope, or a mask over the
+        passages), only those."""
+        scope = visible if isinstance(visible, Scope) else Scope(mask=visible)
         depth = min(self.depth, len(self.data.chunks))
-        dense_rows = self.dense_rows(vector, depth, visible)
-        bm25 = self.lexical.scores(query.terms)
-        if visible is not None:
-            bm25 = np.where(visible, bm25, 0.0).astype(np.float32)
+        dense_rows = self.search.dense_rows(vector, depth, scope)
+        bm25 = self.search.bm25(query.terms, scope)
         rows = candidate_rows(dense_rows, bm25, depth)
         dense = self.data.passage_vectors[rows] @ vector
         context = self.data.context_vectors[rows] @ vector
@@ -108,15 +154,9 @@ class HybridRetriever:
         return Retrieved(ranked, span_sims, agree)
 
     def dense_rows(self, vector: np.ndarray, k: int, visible: np.ndarray | None = None) -> np.ndarray:
-        """The `k` passages most similar to the question vector, best first (FAISS); with
-        `visible`, among those only (an exact filtered search, not a filter after the fact)."""
-        params = None
-        if visible is not None:
-            # faiss's stubs give the C++ signatures; its Python wrapper takes a packed bitmap array.
-            bitmap = faiss.IDSelectorBitmap(np.packbits(visible, bitorder="little"))  # type: ignore[call-arg, arg-type]
-            params = faiss.SearchParameters(sel=bitmap)  # type: ignore[call-arg]
-        _, found = self._passages.search(vector[None, :], k, params=params)
-        return found[0][found[0] >= 0]
+        """The `k` passages most similar to the question vector, best first; with `visible`,
+        among those only (a filtered search, not a filter after the fact)."""
+        return self.search.dense_rows(vector, k, ALL if visible is None else Scope(mask=visible))
 
     def span_similarities(self, vector: np.ndarray) -> np.ndarray:
         """Each candidate's similarity to the question: the better of the whole span and its best clause."""
