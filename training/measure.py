@@ -18,20 +18,9 @@ from eval.dataset import load_dataset
 from eval.measures import matches_evidence
 from indexer.embedding import SentenceTransformerEmbedder
 from service.qa.pipeline import QAPipeline
+from service.qa.reading import candidate_texts, spelled_out
 from service.qa.selection import candidate_pool, choose
-from service.reranker import DEFAULT_FOLDER, Reranker, candidate_input
-
-
-def spelled_out(pipeline: QAPipeline, question: str) -> str:
-    """The question with each acronym the corpus defines followed by its name, as the reranker
-    was trained to read names ("CRO" -> "CRO (chief revenue officer)")."""
-    words = question.split()
-    acronyms = pipeline.kb.analyzer.acronyms
-    out = []
-    for word in words:
-        key = word.strip("?,.!").lower().removesuffix("s")
-        out.append(f"{word} ({acronyms[key]})" if key in acronyms and " " in acronyms[key] else word)
-    return " ".join(out)
+from service.reranker import DEFAULT_FOLDER, Reranker
 
 
 def judge(
@@ -45,16 +34,8 @@ def judge(
     if not pool.rows:
         return False, False, False, 0
     spans = [kb.span_text(c) for c in pool.candidates]
-    inputs = [
-        candidate_input(
-            span,
-            title=kb.document_of(c).title,
-            section=kb.chunks[c.chunk_id].section,
-            lead=kb.lead_text(c) or (kb.chunks[c.chunk_id].context if kb.whole_faq_answer(c) else ""),
-        )
-        for span, c in zip(spans, pool.candidates, strict=True)
-    ]
-    probabilities = reranker.score(spelled_out(pipeline, query.repaired), inputs)
+    inputs = candidate_texts(kb, pool.candidates)
+    probabilities = reranker.score(spelled_out(kb.analyzer.acronyms, query.repaired), inputs)
     chosen = choose(kb, pool, pipeline.tuning.answer)
     return (
         matches_evidence(spans[chosen], evidence),
