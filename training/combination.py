@@ -10,7 +10,9 @@ SQuAD's answers. Then:
 - the shortlist depth: the smallest whose accuracy on the articles left out of the fit is within
   half a point of the best (each read costs a model call);
 - abstention: the logistic model of `service.qa.abstention` with the reranker's probability of
-  the chosen span as one more signal; questions of other held-out articles are the unanswerable.
+  the chosen span as one more signal (service/qa/answer_model.json), and without a reranker
+  (service/qa/abstention.json, the default path); questions of other held-out articles are the
+  unanswerable ones.
 
     python -m training.combination --kb KB --index INDEX [--paraphrases FILE] [--out answer_model.json]
 """
