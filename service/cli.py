@@ -291,8 +291,10 @@ def print_answer(response: AskResponse) -> None:
     else:
         typer.secho("Not covered by the knowledge base.", bold=True)
         typer.echo(response.reason or "")
+    from service.qa.display import section_label
+
     for n, c in enumerate(response.citations, start=1):
-        where = f"{c.title}" + (f" > {c.section}" if c.section else "")
+        where = f"{c.title}" + (f" > {section_label(c.section.split(' > '))}" if c.section else "")
         typer.echo(f"\n[{n}] {where}  ({c.doc_id}:{c.start}-{c.end}, score {c.score:.3f})")
         if c.url:
             typer.echo(f"    {c.url}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from service.qa.display import Table, cells, document_blocks, inline, plain, render, tables_of
+from service.qa.display import Table, cells, document_blocks, inline, plain, render, section_label, tables_of
 
 DOC = """# Parking
 
@@ -142,3 +142,11 @@ def test_plain_prose_is_shown_as_written(words: list[str]) -> None:
     text = " ".join(words)
     shown = render(text, 0, len(text), mark=(0, len(text)))
     assert shown.text == text and shown.highlight == (0, len(text))
+
+
+def test_section_labels_drop_question_markers() -> None:
+    assert section_label(["Frequently asked questions", "Q: Can I park here?"]) == (
+        "Frequently asked questions > Can I park here?"
+    )
+    assert section_label(["## Parking", "Q. Where?"]) == "Parking > Where?"
+    assert section_label([]) == ""

@@ -240,3 +240,8 @@ def content_start(text: str, start: int, end: int) -> int:
     """Where a line's content starts after its heading hashes, bullet or "Q:"/"A:" marker."""
     m = _PREFIX.match(text[start:end])  # (`^` would not match at a `pos` inside the string)
     return start + m.end() if m else start
+
+
+def section_label(section: Sequence[str]) -> str:
+    """A heading path as a person reads it: "FAQ > Can I park here?", not "FAQ > Q: Can I park here?"."""
+    return " > ".join(h[content_start(h, 0, len(h)) :] for h in section)
