@@ -69,6 +69,8 @@ _RELATED = re.compile(
     re.IGNORECASE,
 )
 MD_TABLE_RULE = re.compile(r"^\|[\s:|-]+\|$")
+# A table row of figures ("| 2 | 40 |"): data, though it has no letters.
+MD_NUMBER_ROW = re.compile(r"^\|.*\d.*\|\s*$")
 _MARKUP = re.compile(r"^(?:#{1,6}\s+|>\s*)")
 _MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 # "[9] Hughes, T. P. et al. (2017). ...": an entry of a reference list.
@@ -113,8 +115,8 @@ def _plain(text: str) -> str:
 
 def _chrome_reason(line: Line) -> str | None:
     text = line.text
-    if NO_LETTERS.match(text) and not MD_TABLE_RULE.match(text):  # "|---|" marks a table header
-        return "chrome:no-letters"
+    if NO_LETTERS.match(text) and not MD_TABLE_RULE.match(text) and not MD_NUMBER_ROW.match(text):
+        return "chrome:no-letters"  # "|---|" marks a table header; "| 2 | 40 |" is a row of figures
     if _CHROME.match(_plain(text)):
         return "chrome:ui"
     if is_nav_bar(text):

@@ -114,3 +114,10 @@ def test_reference_lists_breadcrumbs_and_page_furniture() -> None:
         "Was this article helpful? Yes No\n[Back to top](#top)\n"
     )
     assert kept(text) == ["The reef is 2,300 km long.[1]"]
+
+
+def test_a_table_row_of_figures_is_data_not_chrome() -> None:
+    text = "Floor sizes\n\n| Floor | Desks |\n| --- | --- |\n| 2 | 40 |\n| 3 | 36 |\n\n12\n"
+    r = reasons(text)
+    assert r["| 2 | 40 |"] is None and r["| 3 | 36 |"] is None
+    assert r["12"] == "chrome:no-letters"  # a bare number (a page number, a counter) stays noise
