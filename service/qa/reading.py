@@ -77,8 +77,12 @@ def units_read(kb: KnowledgeBase, pool: Pool) -> tuple[list[Candidate], list[lis
     index: dict[tuple[int, int, int], int] = {}  # (chunk, first, last) -> position in `units`
     units: list[Candidate] = []
     owned: list[list[int]] = []
+    by_chunk: dict[int, dict[int, Candidate]] = {}  # a passage's one-unit candidates, by unit
     for cand in pool.candidates:
-        singles = {c.first: c for r in kb.rows_of(cand.chunk_id) if (c := kb.candidates[r]).first == c.last}
+        if cand.chunk_id not in by_chunk:
+            rows = kb.rows_of(cand.chunk_id)
+            by_chunk[cand.chunk_id] = {c.first: c for r in rows if (c := kb.candidates[r]).first == c.last}
+        singles = by_chunk[cand.chunk_id]
         spans = range(cand.first, cand.last + 1)
         # A unit with no candidate of its own (none known today) falls back to the whole span.
         parts = [singles[u] for u in spans] if all(u in singles for u in spans) else [cand]
