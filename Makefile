@@ -77,7 +77,7 @@ train-reranker: $(STAMP)
 # Fit the abstention model (service/qa/abstention.json) and how the reranker is combined with
 # the span features, with abstention beside it (service/qa/answer_model.json), on held-out SQuAD
 # articles indexed as a knowledge base — never on the eval sets. About 10 min on 2 idle cores
-# (indexing 8 articles, then ~1,000 questions).
+# (indexing 8 articles, then ~1,600 questions).
 FIT_WORK ?= /tmp/kbqa-fit
 fit: SQUAD ?= ../shared/datasets/squad-v1.1-train/train-v1.1.json.gz
 fit: $(STAMP)

@@ -15,7 +15,7 @@ from service.qa.features import DEFAULT_WEIGHTS, READER_FEATURE
 from service.qa.selection import Pool
 from training import combination
 from training.squad import Answer, Article, Paragraph, Question
-from training.squad_kb import _located, article_text
+from training.squad_kb import KbQuestion, _located, article_text, near_misses
 
 
 def _article() -> Article:
@@ -52,7 +52,7 @@ def test_answers_are_located_in_the_written_text() -> None:
     article = _article()
     text, starts = article_text(article)
     assert text.startswith("# Office guide\n\n")  # the title as a heading, underscores read as spaces
-    questions = _located(article, starts, text, 10, random.Random(0))
+    questions = _located(article, starts, text)
     found = {q.id: q for q in questions}
     ((s, e),) = found["q1"].answers
     assert text[s:e] == "monthly"  # the paragraph's leading spaces are stripped, offsets follow
@@ -98,3 +98,31 @@ def test_the_fit_trusts_a_feature_that_picks_the_right_span_and_holds_the_fixed_
     assert weights[READER_FEATURE] > 0.5
     for name in combination.HELD_FIXED:
         assert weights[name] == 10 * DEFAULT_WEIGHTS[name]
+
+
+def test_a_near_miss_is_a_question_not_sampled_with_its_answers_hidden() -> None:
+    article = _article()
+    text, starts = article_text(article)
+    found = _located(article, starts, text)
+    sampled = [q for q in found if q.id == "q1"]
+    (near,) = near_misses(found, sampled, 5, random.Random(0))
+    assert near.id == "q2/near" and not near.answerable
+    ((s, e),) = near.hidden
+    assert text[s:e] == "at the front"
+
+
+def test_a_near_miss_hides_every_passage_that_holds_its_answer() -> None:
+    text = (
+        "# Guide\n\nVisitors park at the front.\n\nDeliveries go to the back.\n\n"
+        "Staff park at the front too.\n"
+    )
+    bounds = [(10, 37), (39, 65), (67, 95)]
+    chunks = [SimpleNamespace(chunk_id=i, doc_id="guide", start=s, end=e) for i, (s, e) in enumerate(bounds)]
+    other = SimpleNamespace(chunk_id=3, doc_id="other", start=0, end=20)
+    kb = SimpleNamespace(documents={"guide": SimpleNamespace(text=text)}, chunks=[*chunks, other])
+    answer = text.index("at the front")
+    near = KbQuestion("q/near", "where do visitors park?", "guide", (), ((answer, answer + 12),))
+    visible = combination.hidden_passages(kb, near)  # type: ignore[arg-type]
+    # The passage with the answer and the one that repeats its text are hidden, the rest are not.
+    assert visible is not None and visible.tolist() == [False, True, False, True]
+    assert combination.hidden_passages(kb, KbQuestion("q", "where?", "guide", ((0, 1),))) is None  # type: ignore[arg-type]

@@ -11,8 +11,11 @@ SQuAD's answers. Then:
   half a point of the best (each read costs a model call);
 - abstention: the logistic model of `service.qa.abstention` with the reranker's probability of
   the chosen span as one more signal (service/qa/answer_model.json), and without a reranker
-  (service/qa/abstention.json, the default path); questions of other held-out articles are the
-  unanswerable ones.
+  (service/qa/abstention.json, the default path). The answerable questions are SQuAD's, their
+  paraphrases, and each as bare keywords and with a typo (`training.variants`), because users
+  type those into a search box; the unanswerable ones are questions of other held-out articles
+  and near misses (questions about the indexed articles with the passages holding their answer
+  hidden from the search: the topic is there, the fact is not).
 
     python -m training.combination --kb KB --index INDEX [--paraphrases FILE] [--out answer_model.json]
 """
@@ -32,6 +35,7 @@ from indexer.embedding import SentenceTransformerEmbedder
 from service.qa.abstention import DEFAULT_MODEL_PATH, Signals, fit
 from service.qa.answer_model import DEFAULT_ANSWER_MODEL_PATH, AnswerModel
 from service.qa.features import DEFAULT_WEIGHTS, FEATURE_NAMES, READER_FEATURE
+from service.qa.knowledge import KnowledgeBase
 from service.qa.pipeline import QAPipeline
 from service.qa.query import AnalyzedQuery
 from service.qa.reading import read, shortlist
@@ -40,6 +44,7 @@ from service.qa.selection import Pool, choose
 from service.qa.signals import abstention_signals
 from service.reranker import Reranker
 from training.squad_kb import KbQuestion, load_questions
+from training.variants import keyword_query, misspelled
 
 MAX_DEPTH = 20
 DEPTHS = (6, 8, 10, 12, 16, 20)
@@ -62,6 +67,24 @@ class Record:
     query: AnalyzedQuery
 
 
+def hidden_passages(kb: KnowledgeBase, q: KbQuestion) -> np.ndarray | None:
+    """The visible-passage mask of a near miss: every passage of its document that overlaps one
+    of its answers or says an answer's text anywhere (so the fact is gone, not just one mention of
+    it); None for other questions."""
+    if not q.hidden:
+        return None
+    text = kb.documents[q.doc_id].text
+    answers = {text[s:e].lower() for s, e in q.hidden}
+    visible = np.ones(len(kb.chunks), dtype=bool)
+    for chunk in kb.chunks:
+        if chunk.doc_id != q.doc_id:
+            continue
+        body = text[chunk.start : chunk.end].lower()
+        if any(s < chunk.end and chunk.start < e for s, e in q.hidden) or any(a in body for a in answers):
+            visible[chunk.chunk_id] = False
+    return visible
+
+
 def collect(pipeline: QAPipeline, reader: Reranker, questions: list[KbQuestion]) -> list[Record]:
     from tqdm import tqdm
 
@@ -71,7 +94,7 @@ def collect(pipeline: QAPipeline, reader: Reranker, questions: list[KbQuestion])
         if not query.coverage_terms:
             continue
         vector, without = pipeline.embed_question(query)
-        retrieved = pipeline.retriever.retrieve(query, vector)
+        retrieved = pipeline.retriever.retrieve(query, vector, hidden_passages(kb, q))
         full = pipeline.pool(query, retrieved)
         pool = read(kb, shortlist(full, DEFAULT_WEIGHTS, MAX_DEPTH), query.repaired, reader)
         right = np.array(
@@ -86,6 +109,18 @@ def collect(pipeline: QAPipeline, reader: Reranker, questions: list[KbQuestion])
     return records
 
 
+def typed(questions: list[KbQuestion]) -> list[KbQuestion]:
+    """Each answerable question as bare keywords and with a typo (`training.variants`)."""
+    out = []
+    for q in questions:
+        if not q.answerable:
+            continue
+        for suffix, text in (("k", keyword_query(q.question)), ("t", misspelled(q.question, q.id))):
+            if text is not None:
+                out.append(KbQuestion(f"{q.id}/{suffix}", text, q.doc_id, q.answers))
+    return out
+
+
 def paraphrased(questions: list[KbQuestion], files: list[Path]) -> list[KbQuestion]:
     """The questions reworded (same answers), for those of `questions` a file rewords."""
     by_id = {q.id: q for q in questions}
@@ -94,7 +129,7 @@ def paraphrased(questions: list[KbQuestion], files: list[Path]) -> list[KbQuesti
         for line in path.read_text(encoding="utf-8").splitlines():
             row = json.loads(line)
             if (q := by_id.get(row["id"])) is not None:
-                out.append(KbQuestion(f"{q.id}/p", row["question"], q.doc_id, q.answers))
+                out.append(KbQuestion(f"{q.id}/p", row["question"], q.doc_id, q.answers, q.hidden))
     return out
 
 
@@ -195,9 +230,11 @@ def main() -> None:
         records = pickle.loads(args.cache.read_bytes())
     else:
         questions = load_questions(args.kb / "questions.jsonl")
-        off_topic = [q for q in questions if not q.answerable]
-        questions = [q for q in questions if q.answerable] + off_topic[:: args.off_topic_every]
-        questions += paraphrased(questions, args.paraphrases)
+        off_topic = [q for q in questions if not q.answerable and not q.hidden]
+        asked = [q for q in questions if q.answerable]
+        near = [q for q in questions if q.hidden]
+        questions = asked + off_topic[:: args.off_topic_every] + near
+        questions += paraphrased(questions, args.paraphrases) + typed(asked)
         records = collect(pipeline, Reranker(backend="onnx-int8"), questions)
         if args.cache:
             args.cache.write_bytes(pickle.dumps(records))
@@ -215,7 +252,11 @@ def main() -> None:
     abstention = fit([signals(pipeline, r, weights, depth) for r in records], answerable)
     provenance = {
         "fitted_by": "python -m training.combination (make fit)",
-        "questions": {"answerable": sum(answerable), "off_topic": len(answerable) - sum(answerable)},
+        "questions": {
+            "answerable": sum(answerable),
+            "off_topic": sum(not r.question.answerable and not r.question.hidden for r in records),
+            "near_miss": sum(bool(r.question.hidden) for r in records),
+        },
         "accuracy_on_fit_questions": round(accuracy(pipeline, records, weights, depth), 4),
         **report,
     }

@@ -1,0 +1,34 @@
+"""Search-box variants of written questions (training/variants.py), checked by hand."""
+
+from __future__ import annotations
+
+from rapidfuzz.distance import OSA
+
+from training.variants import keyword_query, misspelled
+
+
+def test_a_keyword_query_keeps_the_content_words_in_order_once() -> None:
+    assert keyword_query("When did the Roman Empire fall?") == "roman empire fall"
+    assert keyword_query("What is the deadline for an expense report?") == "deadline expense report"
+    assert keyword_query("Who paid the tax, and which tax was it?") == "paid tax"
+
+
+def test_a_question_of_one_content_word_has_no_keyword_query() -> None:
+    assert keyword_query("What is it?") is None
+    assert keyword_query("Who was Napoleon?") is None
+
+
+def test_a_typo_is_one_edit_in_one_longer_word_never_its_first_letter() -> None:
+    question = "Which river flows through the capital city?"
+    typo = misspelled(question, "q1")
+    assert typo is not None and typo != question
+    assert typo == misspelled(question, "q1")  # the seed decides: the same every run
+    changed = [(a, b) for a, b in zip(question.split(), typo.split(), strict=True) if a != b]
+    ((word, typed),) = changed
+    assert len(word) >= 5 and word.lower() not in {"which", "through"}
+    assert typed[0] == word[0]
+    assert OSA.distance(word, typed) == 1  # one swap, drop or doubling
+
+
+def test_a_question_without_a_long_content_word_gets_no_typo() -> None:
+    assert misspelled("Who is he?", "q2") is None
