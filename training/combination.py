@@ -224,6 +224,7 @@ def main() -> None:
         "--abstention-out", type=Path, default=DEFAULT_MODEL_PATH, help="model without reranker"
     )
     parser.add_argument("--depth", type=int, default=0, help="shortlist depth (0: chosen on check articles)")
+    parser.add_argument("--reranker", type=Path, default=None, help="model folder (default: the bundled one)")
     args = parser.parse_args()
     pipeline = QAPipeline.load(args.index, SentenceTransformerEmbedder())
     if args.cache and args.cache.is_file():
@@ -235,7 +236,8 @@ def main() -> None:
         near = [q for q in questions if q.hidden]
         questions = asked + off_topic[:: args.off_topic_every] + near
         questions += paraphrased(questions, args.paraphrases) + typed(asked)
-        records = collect(pipeline, Reranker(backend="onnx-int8"), questions)
+        folder = {} if args.reranker is None else {"folder": args.reranker}
+        records = collect(pipeline, Reranker(backend="onnx-int8", **folder), questions)
         if args.cache:
             args.cache.write_bytes(pickle.dumps(records))
     docs = sorted({r.question.doc_id for r in records if r.question.answerable})
