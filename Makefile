@@ -14,7 +14,7 @@ PORT   ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install browser run index test eval fit lint typecheck bench clean
+.PHONY: install browser run index test eval eval-all fit lint typecheck bench clean
 
 install: $(STAMP)
 
@@ -49,6 +49,11 @@ test: $(STAMP) browser
 
 eval: $(STAMP) $(INDEX)/current/manifest.json
 	$(BIN)/kbqa eval --index $(INDEX)
+
+# Every eval set of eval/baseline.json: each knowledge base re-indexed (into index/ or
+# indexes/<corpus path>), its questions run, one table against the baseline; exit 1 on a regression.
+eval-all: $(STAMP)
+	$(BIN)/kbqa eval-suite
 
 lint: $(STAMP)
 	$(BIN)/ruff check indexer service eval kbqa training tests
