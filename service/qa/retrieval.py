@@ -64,7 +64,19 @@ def fuse(
     span: np.ndarray,
     weights: FusionWeights,
 ) -> PassageScores:
-    lexical = normalise_bm25(bm25_all)[rows]
+    return fuse_signals(rows, dense, context, normalise_bm25(bm25_all)[rows], span, weights)
+
+
+def fuse_signals(
+    rows: np.ndarray,
+    dense: np.ndarray,
+    context: np.ndarray,
+    lexical: np.ndarray,
+    span: np.ndarray,
+    weights: FusionWeights,
+) -> PassageScores:
+    """`fuse` with the rows' BM25 already normalised (by a search that has no score for every
+    passage: `service.qa.bm25_top`)."""
     fused = (
         weights.dense * dense + weights.context * context + weights.lexical * lexical + weights.span * span
     )
@@ -77,7 +89,9 @@ def top_rows(scores: np.ndarray, k: int) -> np.ndarray:
     a partial sort first: a full sort of a million BM25 scores costs ~80 ms a query."""
     if scores.size <= 4096 or k >= scores.size:
         return np.argsort(-scores, kind="stable")[:k]
-    top = np.argpartition(-scores, k)[:k]
+    kth = float(np.partition(scores, scores.size - k)[scores.size - k])
+    # The partition alone picks any of the rows tied at the k-th score; these are the lowest ones.
+    top = np.concatenate([np.flatnonzero(scores > kth), np.flatnonzero(scores == kth)])[:k]
     return top[np.lexsort((top, -scores[top]))]
 
 
