@@ -83,7 +83,7 @@ def bulk(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-@pytest.mark.parametrize(("dense_share", "sample"), [(0.25, 4096), (0.0, 16), (1.0, 64)])
+@pytest.mark.parametrize(("dense_share", "sample"), [(0.25, 2048), (0.0, 16), (1.0, 64)])
 def test_fused_search_equals_the_exhaustive_one(
     bulk: Path, monkeypatch: pytest.MonkeyPatch, dense_share: float, sample: int
 ) -> None:

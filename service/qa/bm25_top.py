@@ -19,8 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# Rows sampled from the touched ones to bound the k-th score from below (see `kth_lower_bound`).
-SAMPLE = 4096
+# Rows sampled from the touched ones to bound the k-th score from below (see `kth_lower_bound`):
+# at 1M passages 2,048 cost least (0.5 ms a query; 4,096: 0.9 ms, the sample's own sort).
+SAMPLE = 2048
 # Past this share of the index's passages touched, one pass over the whole buffer (to find the
 # candidates, to clear it) is cheaper than going through the postings again.
 DENSE_SHARE = 0.25
