@@ -104,10 +104,11 @@ def measure(index: Path, queries: int, seed: int, with_model: bool = False) -> d
     search = BulkSearch(index)
     load_seconds = round(time.perf_counter() - started, 2)
     model: dict[str, Any] = {}
-    if with_model:  # the query encoder a service holds too: its memory and its time per query
-        from indexer.embedding import SentenceTransformerEmbedder
+    if with_model:  # the query encoder a service holds too (ONNX fp32, as `kbqa serve` loads it)
+        from indexer.onnx_embedding import load_embedder
+        from service.config import Settings
 
-        embedder = SentenceTransformerEmbedder()
+        embedder = load_embedder(threads=Settings().intra_op_threads)
         embedder.embed(["warm-up"])
     after_load = _rss_mb()
     qs = ann.sample_queries(search.vectors, queries, noise=0.8, seed=seed)
