@@ -4,7 +4,7 @@ proportion to the postings of its terms, not to the size of the index.
 
 The exhaustive path (`LexicalIndex.scores`, then `retrieval.candidate_rows` and `fuse`) made a
 score array of every passage and ran about ten passes over it (allocation, `np.add.at`, a partial
-sort, the maximum, the normalisation): at a million passages that was ~15 ms a query, whatever
+sort, the maximum, the normalisation): at a million passages that was ~17 ms a query, whatever
 the terms. What fusion needs is less: the top-`k` rows by BM25, the score of each dense hit, and
 the best score (the normaliser). `lexical_hits` returns exactly those. The scores are the same
 float32 sums in the same term order as bm25s's (each term's postings list holds a passage once,
