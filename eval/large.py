@@ -7,9 +7,10 @@
 manifest (index type and parameters, recall@10 against exact search, the time of each stage).
 `measure` loads the index in this process (with `--with-model`, the query encoder too) and
 reports: load time, search latency (dense alone, and fused with BM25) over queries near stored
-passages, the process's resident memory (VmRSS, its peak VmHWM, and the anonymous and file-backed
-parts) after load and after the queries, and recall@10 of the dense search against exact search
-on those queries."""
+passages, the fused search's agreement with (and latency of) the exhaustive BM25 it replaced,
+the process's resident memory (VmRSS, its peak VmHWM, and the anonymous and file-backed parts)
+after load and after the queries, and recall@10 of the dense search against exact search on
+those queries."""
 
 from __future__ import annotations
 
@@ -70,6 +71,30 @@ def _percentiles(ms: list[float]) -> dict[str, float]:
     return {"p50_ms": round(q[49], 2), "p95_ms": round(q[94], 2), "p99_ms": round(q[98], 2)}
 
 
+def _exhaustive(
+    search: Any, qs: np.ndarray, terms: list[list[str]], fused_top: list[list[int]]
+) -> dict[str, Any]:
+    """The fused search with BM25 scored for every passage (`exhaustive_ranked`, the way it was
+    done before the postings path): its latency, and how much of its top 10 the measured search
+    returned (recall@10 against it; 1.0 when the two agree, as an exact method should)."""
+    from service.qa.bulk import exhaustive_ranked
+
+    wall_ms, cpu_ms, recall, identical = [], [], [], 0
+    for q, t, got in zip(qs, terms, fused_top, strict=True):
+        w, c = time.perf_counter(), time.process_time()
+        rows = [int(r) for r in exhaustive_ranked(search, q, t)[0][:10]]
+        wall_ms.append((time.perf_counter() - w) * 1000)
+        cpu_ms.append((time.process_time() - c) * 1000)
+        recall.append(len(set(rows) & set(got)) / max(1, len(rows)))
+        identical += rows == got
+    return {
+        "search": _percentiles(wall_ms),
+        "cpu": _percentiles(cpu_ms),
+        "fused_recall_at_10": round(float(np.mean(recall)), 4),
+        "identical_top_10": identical,
+    }
+
+
 def measure(index: Path, queries: int, seed: int, with_model: bool = False) -> dict[str, Any]:
     """Latency and memory first (a search touches what a service's would), then recall against
     exact search, which reads the whole matrix and so comes last."""
@@ -79,17 +104,18 @@ def measure(index: Path, queries: int, seed: int, with_model: bool = False) -> d
     search = BulkSearch(index)
     load_seconds = round(time.perf_counter() - started, 2)
     model: dict[str, Any] = {}
-    if with_model:  # the query encoder a service holds too: its memory and its time per query
-        from indexer.embedding import SentenceTransformerEmbedder
+    if with_model:  # the query encoder a service holds too (ONNX fp32, as `kbqa serve` loads it)
+        from indexer.onnx_embedding import load_embedder
+        from service.config import Settings
 
-        embedder = SentenceTransformerEmbedder()
+        embedder = load_embedder(threads=Settings().intra_op_threads)
         embedder.embed(["warm-up"])
     after_load = _rss_mb()
     qs = ann.sample_queries(search.vectors, queries, noise=0.8, seed=seed)
     rng = np.random.default_rng(seed)
     vocab = list(search.lexical._bm25.vocab_dict)
     terms = [[str(t) for t in rng.choice(vocab[:5000], size=4)] for _ in range(queries)]
-    dense_ms, hybrid_ms, encode_ms, hybrid_cpu_ms = [], [], [], []
+    dense_ms, hybrid_ms, encode_ms, hybrid_cpu_ms, fused_top = [], [], [], [], []
     for q, t in zip(qs, terms, strict=True):
         t0 = time.perf_counter()
         if with_model:
@@ -97,7 +123,7 @@ def measure(index: Path, queries: int, seed: int, with_model: bool = False) -> d
         t1 = time.perf_counter()
         search.dense.search(q, 10)
         t2, c2 = time.perf_counter(), time.process_time()
-        search.search(q, t, 10)
+        fused_top.append([hit.row for hit in search.search(q, t, 10)])
         t3, c3 = time.perf_counter(), time.process_time()
         hybrid_cpu_ms.append((c3 - c2) * 1000)  # CPU time, all threads: steadier on a shared machine
         encode_ms.append((t1 - t0) * 1000)
@@ -106,6 +132,7 @@ def measure(index: Path, queries: int, seed: int, with_model: bool = False) -> d
     after_queries = _rss_mb()
     if with_model:
         model = {"query_encoding": _percentiles(encode_ms)}
+    exhaustive = _exhaustive(search, qs, terms, fused_top)
     truth = ann.exact_top(search.vectors, qs, 10)
     return {
         "index": str(index),
@@ -118,6 +145,7 @@ def measure(index: Path, queries: int, seed: int, with_model: bool = False) -> d
         "dense_search": _percentiles(dense_ms),
         "hybrid_search": _percentiles(hybrid_ms),
         "hybrid_search_cpu": _percentiles(hybrid_cpu_ms),
+        "hybrid_exhaustive": exhaustive,
         **model,
         "rss_mb_after_load": after_load,
         "rss_mb_after_queries": after_queries,

@@ -70,6 +70,23 @@ def quantize_int8(fp32: Path, int8: Path) -> None:
     quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True)
 
 
+def fuse_bert(graph: Path, fused: Path, heads: int, hidden: int) -> dict[str, int]:
+    """onnxruntime's transformer fusions written into the graph: each layer's attention as one
+    Attention op (Q, K and V in one product), residual + LayerNorm as SkipLayerNormalization, the
+    embeddings as EmbedLayerNormalization. A short query ran ~266 nodes; fused it runs 58 and
+    costs ~5% less CPU. The outputs move by about 1e-7 (the sums are grouped differently), and the
+    fused graph is what the check against PyTorch then compares. Returns the fused op counts."""
+    from onnxruntime.transformers import optimizer
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = optimizer.optimize_model(
+            str(graph), model_type="bert", num_heads=heads, hidden_size=hidden, opt_level=0
+        )
+    model.save_model_to_file(str(fused))
+    return {op: int(n) for op, n in model.get_fused_operator_statistics().items() if n}
+
+
 def onnx_session(path: Path, threads: int) -> Any:
     """A CPU session with `threads` intra-op threads and no inter-op pool: several server workers
     each get a share of the cores rather than all of them (workers x threads <= cores)."""

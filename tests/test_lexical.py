@@ -150,3 +150,38 @@ def test_idf_is_read_off_the_bm25_matrix_as_lucene_defines_it() -> None:
     assert index.idf("budget") == pytest.approx(math.log(1.6))
     assert index.idf("offsit") == pytest.approx(math.log(1 + 2.5 / 1.5))
     assert index.idf("absent") == index.max_idf and not index.known("absent")
+
+
+def test_related_stems_by_hand() -> None:
+    # stems in corpus order: technolog x2, technic x1, tech x1, histori x1
+    analyzer = _analyzer(["technology technologies technical tech history"])
+    # most frequent first, then in the stems' order; "tech" is a prefix of "techn"
+    assert analyzer._related_stems("techn") == ["technolog", "technic", "tech"]
+    assert analyzer._related_stems("historically") == ["histori"]  # a stem it extends
+    assert analyzer._related_stems("tec") == []  # shorter than MIN_PREFIX
+
+
+def test_indexed_look_ups_equal_the_vocabulary_scans_they_replaced() -> None:
+    """The brute-force scans are the oracle, over every prefix and one-letter change of the
+    corpus's own words and stems (ties in vocabulary order included)."""
+    from service.qa.query import MAX_RELATED_STEMS, MIN_PREFIX
+
+    texts = [
+        "Forecasting forecasts forecasters revenue revenues reviews technology technical teams",
+        "The team teams up; tea, teal and teak are timbers; histories and historians record history",
+    ]
+    analyzer = _analyzer(texts)
+    stems = analyzer.terms.stems
+
+    def related(stem: str) -> list[str]:
+        if len(stem) < MIN_PREFIX:
+            return []
+        found = [t for t in stems if len(t) >= MIN_PREFIX and (t.startswith(stem) or stem.startswith(t))]
+        return sorted(found, key=lambda t: -stems[t])[:MAX_RELATED_STEMS]
+
+    probes = {w[:i] for w in [*analyzer.vocabulary, *stems] for i in range(MIN_PREFIX, len(w) + 2)}
+    probes |= {w[:i] + "x" + w[i + 1 :] for w in analyzer.vocabulary for i in range(len(w))}
+    for probe in sorted(probes):
+        assert analyzer._related_stems(probe) == related(probe), probe
+        choices = [v for v in analyzer.vocabulary if v[0] == probe[0]]
+        assert analyzer._by_initial.get(probe[0], []) == choices

@@ -9,6 +9,7 @@ import pytest
 from indexer.build import build_index
 from indexer.store import IndexData, read_index
 from service.qa.abstention import SIGNAL_NAMES, AbstentionModel
+from service.qa.display import render
 from service.qa.features import FEATURE_NAMES
 from service.qa.knowledge import KnowledgeBase
 from service.qa.lexical import LexicalIndex
@@ -119,6 +120,16 @@ def test_search_returns_passages_best_first(pipeline: QAPipeline) -> None:
     passages = pipeline.search("permits facilities", k=3)
     assert passages[0].section == ("Permits",)
     assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
+
+
+def test_a_passage_is_shown_as_rendered_once(data: IndexData) -> None:
+    """Search results read the cached rendering: what `render` gives with nothing marked."""
+    kb = KnowledgeBase(data)
+    for chunk in kb.chunks:
+        doc = kb.documents[chunk.doc_id]
+        shown = kb.shown(chunk.chunk_id)
+        assert shown == render(doc.text, chunk.start, chunk.end, kb.tables(doc.doc_id))
+        assert kb.shown(chunk.chunk_id) is shown
 
 
 def test_knowledge_base_groups_candidates_by_passage(data: IndexData) -> None:

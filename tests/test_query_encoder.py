@@ -100,6 +100,20 @@ def test_onnx_query_vectors_agree_with_pytorch(
     assert onnx.embed([]).shape == (0, embedder.dimension)
 
 
+def test_the_fp32_graph_is_fused_and_agrees_with_pytorch_exactly_enough(
+    verified: dict[str, object], embedder: Embedder
+) -> None:
+    """One Attention op per layer (and the other fusions) in the served graph; the fusions regroup
+    sums, so vectors move by ~1e-7, far below anything a ranking can see."""
+    from indexer.onnx_embedding import OnnxEmbedder
+
+    assert verified["fp32_fused_ops"] == {
+        "Attention": 6, "BiasGelu": 6, "EmbedLayerNormalization": 1, "SkipLayerNormalization": 12,
+    }  # fmt: skip
+    onnx = OnnxEmbedder("onnx-fp32").embed(QUESTIONS)
+    assert np.abs(onnx - embedder.embed(QUESTIONS)).max() < 1e-5
+
+
 def test_onnx_search_ranks_passages_as_pytorch_does(
     verified: dict[str, object], index_dir: Path, kb: object
 ) -> None:

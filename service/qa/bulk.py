@@ -1,8 +1,10 @@
 """Passage search over a large index (`indexer.bulk`): dense search with the index's own dense
 index (exact or IVF-SQ8), BM25 from bm25s loaded memory-mapped, fused as the regular retriever fuses
 them (`retrieval.fuse`: passage similarity and max-normalised BM25; a bulk index has no heading or
-answer-span vectors). Every per-passage field is read from a memory map on demand, so the
-process holds little more than the pages its queries touch."""
+answer-span vectors). BM25 is read off the postings of the query's terms (`bm25_top`), not scored
+for every passage; `exhaustive_ranked` is the reference it is checked against. Every per-passage
+field is read from a memory map on demand, so the process holds little more than the pages its
+queries touch."""
 
 from __future__ import annotations
 
@@ -16,8 +18,9 @@ import numpy as np
 
 from indexer import ann
 from indexer.bulk import StringTable, read_bulk_manifest
+from service.qa.bm25_top import PostingsScorer
 from service.qa.lexical import LexicalIndex
-from service.qa.retrieval import FusionWeights, candidate_rows, fuse
+from service.qa.retrieval import FusionWeights, candidate_rows, fuse, fuse_signals
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,11 @@ class BulkSearch:
         self.dense = ann.DenseIndex.load(
             folder / "dense.faiss", self.vectors, ann.DenseParams.from_json(self.manifest["dense"])
         )
-        self.lexical = LexicalIndex(bm25s.BM25.load(str(folder / "bm25"), mmap=True, show_progress=False))
+        bm25 = bm25s.BM25.load(str(folder / "bm25"), mmap=True, show_progress=False)
+        self.lexical = LexicalIndex(bm25)
+        self.postings = PostingsScorer(
+            bm25.scores["data"], bm25.scores["indices"], bm25.scores["indptr"], self.lexical.n
+        )
         self.doc_of = np.load(folder / "doc_of.npy", mmap_mode="r")
         self.heading_of = np.load(folder / "heading_of.npy", mmap_mode="r")
         self.texts, self.titles, self.headings = (
@@ -52,14 +59,13 @@ class BulkSearch:
     def ranked(
         self, vector: np.ndarray, terms: Sequence[str], visible: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
+        """Rows and fused scores, best first."""
         dense_rows = self.dense.search(vector, self.depth, visible)
-        bm25 = self.lexical.scores(terms)
-        if visible is not None:
-            bm25 = np.where(visible, bm25, 0.0).astype(np.float32)
-        rows = candidate_rows(dense_rows, bm25, self.depth)
-        dense = self.dense.rows(rows) @ vector
-        zeros = np.zeros(len(rows), dtype=np.float32)
-        scored = fuse(rows, dense, zeros, bm25, zeros, self.weights)
+        hits = self.postings.hits(self.lexical.term_ids(terms), self.depth, dense_rows, visible)
+        lexical = hits.scores / hits.top if hits.top > 0 else np.zeros_like(hits.scores)
+        dense = self.dense.rows(hits.rows) @ vector
+        zeros = np.zeros(len(hits.rows), dtype=np.float32)
+        scored = fuse_signals(hits.rows, dense, zeros, lexical, zeros, self.weights)
         return scored.rows, scored.fused
 
     def search(self, vector: np.ndarray, terms: Sequence[str], k: int) -> list[BulkHit]:
@@ -74,3 +80,19 @@ class BulkSearch:
             )
             for r, s in zip(rows[:k], scores[:k], strict=True)
         ]
+
+
+def exhaustive_ranked(
+    search: BulkSearch, vector: np.ndarray, terms: Sequence[str], visible: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """`BulkSearch.ranked` with BM25 scored for every passage (bm25s) and a partial sort over
+    all of them: the reference the postings path is compared with (tests, `eval.large`)."""
+    dense_rows = search.dense.search(vector, search.depth, visible)
+    bm25 = search.lexical.scores(terms)
+    if visible is not None:
+        bm25 = np.where(visible, bm25, 0.0).astype(np.float32)
+    rows = candidate_rows(dense_rows, bm25, search.depth)
+    dense = search.dense.rows(rows) @ vector
+    zeros = np.zeros(len(rows), dtype=np.float32)
+    scored = fuse(rows, dense, zeros, bm25, zeros, search.weights)
+    return scored.rows, scored.fused

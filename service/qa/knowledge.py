@@ -16,7 +16,7 @@ from indexer.models import Block, Chunk, Document, UnitKind
 from indexer.store import IndexData
 from service.errors import DocumentNotFound
 from service.qa.access import ALL, EVERYONE, Audience, Scope
-from service.qa.display import Table, document_blocks, tables_of
+from service.qa.display import Shown, Table, document_blocks, render, tables_of
 from service.qa.query import QueryAnalyzer
 from service.qa.site import CATALOG_KEY, Site, site_of
 
@@ -35,6 +35,7 @@ class KnowledgeBase:
         self._masks: dict[Audience, np.ndarray] = {}
         self._blocks: dict[str, list[Block]] = {}
         self._tables: dict[str, list[Table]] = {}
+        self._shown: dict[int, Shown] = {}
         self._site: Site | None = None
         terms = data.analyzer
         self.context_terms = [set(terms.doc_terms(c.context)) for c in self.chunks]
@@ -80,6 +81,15 @@ class KnowledgeBase:
         if doc_id not in self._tables:
             self._tables[doc_id] = tables_of(self.documents[doc_id].text, self.blocks(doc_id))
         return self._tables[doc_id]
+
+    def shown(self, row: int) -> Shown:
+        """How passage `row` reads with nothing marked in it: rendered once, when first cited
+        (rendering its lines cost more than the rest of a search but the encoder)."""
+        if row not in self._shown:
+            chunk = self.chunks[row]
+            doc = self.documents[chunk.doc_id]
+            self._shown[row] = render(doc.text, chunk.start, chunk.end, self.tables(doc.doc_id))
+        return self._shown[row]
 
     def site(self) -> Site:
         """The demo page's title and example questions (computed on first use)."""

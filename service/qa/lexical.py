@@ -34,6 +34,11 @@ class LexicalIndex:
             return np.zeros(self.n, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
 
+    def term_ids(self, terms: Sequence[str]) -> list[int]:
+        """The columns of the terms the index has, in order (repeats kept), as `scores` reads them."""
+        vocab = self._bm25.vocab_dict
+        return [int(vocab[t]) for t in terms if t in self._idf]
+
     def idf(self, term: str) -> float:
         return self._idf.get(term, self.max_idf)
 

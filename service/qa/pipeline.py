@@ -162,7 +162,10 @@ class QAPipeline:
         """A passage as cited, with how a person reads it (`mark`: the answer span inside it)."""
         chunk = self.kb.chunks[row]
         doc = self.kb.documents[chunk.doc_id]
-        display = render(doc.text, chunk.start, chunk.end, self.kb.tables(doc.doc_id), mark)
+        if mark is None:
+            display = self.kb.shown(row)
+        else:
+            display = render(doc.text, chunk.start, chunk.end, self.kb.tables(doc.doc_id), mark)
         return Passage(
             doc.doc_id,
             doc.title,

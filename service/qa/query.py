@@ -6,6 +6,7 @@ index's `TermAnalyzer`, takes a question, returns an `AnalyzedQuery`."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -73,6 +74,16 @@ class QueryAnalyzer:
         self.vocabulary = terms.vocabulary
         self.acronyms = terms.acronyms
         self.stemmer = terms.stemmer
+        # Indexes of the vocabulary and the stems, so that a word the corpus lacks is looked up
+        # among its candidates rather than by a scan of the whole vocabulary (that was half of a
+        # question's analysis here, and grows with the corpus). Lists keep the vocabulary's order,
+        # and stems their rank in it, so every choice among equals stays the same.
+        self._by_initial: dict[str, list[str]] = {}
+        for word in self.vocabulary:
+            self._by_initial.setdefault(word[:1], []).append(word)
+        self._stop_vocabulary = [v for v in self.vocabulary if v in STOPWORDS]
+        self._stem_rank = {t: i for i, t in enumerate(terms.stems) if len(t) >= MIN_PREFIX}
+        self._sorted_stems = sorted(self._stem_rank)
 
     def analyze(self, question: str) -> AnalyzedQuery:
         repaired = self.rewrite(question) or question
@@ -98,7 +109,7 @@ class QueryAnalyzer:
             return word
         # Typos rarely hit the first letter; requiring it keeps absent words ("stake") from being
         # "repaired" into present ones ("take"), which would hide that the corpus lacks them.
-        choices = [v for v in self.vocabulary if v[0] == word[0]]
+        choices = self._by_initial.get(word[0], [])
         best = None
         if len(word) >= MIN_TYPO_LENGTH:
             best = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=TYPO_SCORE_CUTOFF)
@@ -107,7 +118,7 @@ class QueryAnalyzer:
         # Two swapped letters ("tiem") cost two edits, too many for the ratio of a short word. A
         # three-letter word is only taken for a function word ("teh", "hte"): "tow" is no "two".
         if len(word) < MIN_TYPO_LENGTH:
-            choices = [v for v in self.vocabulary if v in STOPWORDS]
+            choices = self._stop_vocabulary
         swaps = [v for v in choices if OSA.distance(word, v) == 1 and Levenshtein.distance(word, v) == 2]
         return max(swaps, key=lambda v: self.vocabulary[v]) if swaps else word
 
@@ -136,10 +147,13 @@ class QueryAnalyzer:
     def _related_stems(self, stem: str) -> list[str]:
         if len(stem) < MIN_PREFIX:
             return []
-        related = [
-            t for t in self.terms.stems if len(t) >= MIN_PREFIX and (t.startswith(stem) or stem.startswith(t))
-        ]
-        return sorted(related, key=lambda t: -self.terms.stems[t])[:MAX_RELATED_STEMS]
+        """Corpus stems (of at least MIN_PREFIX letters) that `stem` is a prefix of or extends,
+        most frequent first, ties in the stems' own order."""
+        first = bisect_left(self._sorted_stems, stem)
+        extending = self._sorted_stems[first : bisect_left(self._sorted_stems, stem + "\U0010ffff")]
+        prefixes = [stem[:i] for i in range(MIN_PREFIX, len(stem) + 1) if stem[:i] in self._stem_rank]
+        related = set(extending) | set(prefixes)
+        return sorted(related, key=lambda t: (-self.terms.stems[t], self._stem_rank[t]))[:MAX_RELATED_STEMS]
 
     def coverage_terms(self, question: str) -> list[str]:
         """Question terms for coverage measures, one per concept: a spelled-out name collapses to

@@ -64,7 +64,19 @@ def fuse(
     span: np.ndarray,
     weights: FusionWeights,
 ) -> PassageScores:
-    lexical = normalise_bm25(bm25_all)[rows]
+    return fuse_signals(rows, dense, context, normalise_bm25(bm25_all)[rows], span, weights)
+
+
+def fuse_signals(
+    rows: np.ndarray,
+    dense: np.ndarray,
+    context: np.ndarray,
+    lexical: np.ndarray,
+    span: np.ndarray,
+    weights: FusionWeights,
+) -> PassageScores:
+    """`fuse` with the rows' BM25 already normalised (by a search that has no score for every
+    passage: `service.qa.bm25_top`)."""
     fused = (
         weights.dense * dense + weights.context * context + weights.lexical * lexical + weights.span * span
     )
@@ -77,8 +89,25 @@ def top_rows(scores: np.ndarray, k: int) -> np.ndarray:
     a partial sort first: a full sort of a million BM25 scores costs ~80 ms a query."""
     if scores.size <= 4096 or k >= scores.size:
         return np.argsort(-scores, kind="stable")[:k]
-    top = np.argpartition(-scores, k)[:k]
+    kth = float(np.partition(scores, scores.size - k)[scores.size - k])
+    # The partition alone picks any of the rows tied at the k-th score; these are the lowest ones.
+    top = np.concatenate([np.flatnonzero(scores > kth), np.flatnonzero(scores == kth)])[:k]
     return top[np.lexsort((top, -scores[top]))]
+
+
+def range_maxima(values: np.ndarray, first: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """max(values[f : f + c]) for each range (0 where c is 0), in one pass rather than a Python
+    loop over the ranges. The dtype is what building the array from those maxima and 0.0 gives
+    (the values' own, float64 where a range is empty or there are none), so the fused scores
+    computed from it keep their precision bit for bit."""
+    has = count > 0
+    if not has.all() or not count.size:
+        out = np.zeros(count.size, dtype=np.float64)
+        out[has] = range_maxima(values, first[has], count[has]) if has.any() else 0.0
+        return out
+    starts = np.cumsum(count) - count  # where each range begins in the gathered values
+    gathered = values[np.repeat(first - starts, count) + np.arange(int(count.sum()))]
+    return np.maximum.reduceat(gathered, starts)
 
 
 def candidate_rows(dense_rows: np.ndarray, bm25_all: np.ndarray, depth: int) -> np.ndarray:
@@ -167,8 +196,7 @@ class HybridRetriever:
 
     def _best_span(self, rows: np.ndarray, span_sims: np.ndarray) -> np.ndarray:
         """The best span similarity inside each passage (0 for a passage without candidates)."""
-        first, count = self._first_candidate[rows], self._candidate_count[rows]
-        return np.array([span_sims[f : f + c].max() if c else 0.0 for f, c in zip(first, count, strict=True)])
+        return range_maxima(span_sims, self._first_candidate[rows], self._candidate_count[rows])
 
 
 def _candidate_ranges(data: IndexData) -> tuple[np.ndarray, np.ndarray]:

@@ -1,10 +1,15 @@
 """GET /search: ranked passages for search-as-you-type. No `from __future__ import annotations`:
-the query limits come from the settings at start."""
+the query limits come from the settings at start.
+
+The route is `async` and hands only the pipeline's work to the thread pool: a plain `def` route
+also has FastAPI check its return value in the pool, a second hop through a worker thread that
+cost more than the check."""
 
 import time
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import REFUSALS, AudienceDep, PipelineDep, QuerySlot
 from service.api.errors import unprocessable
@@ -18,7 +23,7 @@ def router(limits: QueryLimits) -> APIRouter:
     text_schema = {"pattern": NOT_BLANK, "maxLength": max_chars}
 
     @api.get("/search", response_model=SearchResponse, dependencies=[QuerySlot], responses=REFUSALS)
-    def search(
+    async def search(
         pipeline: PipelineDep,
         audience: AudienceDep,
         q: Annotated[str, Query(min_length=1, description="Search text.", json_schema_extra=text_schema)],
@@ -28,7 +33,7 @@ def router(limits: QueryLimits) -> APIRouter:
         if (message := text_problem(q, "q") or too_long(q, max_chars, "q")) is not None:
             raise unprocessable(("query", "q"), message)
         started = time.perf_counter()
-        passages = pipeline.search(q.strip(), k, audience)
+        passages = await run_in_threadpool(pipeline.search, q.strip(), k, audience)
         return SearchResponse(
             query=q.strip(), results=[citation(p) for p in passages], took_ms=elapsed_ms(started)
         )
