@@ -35,7 +35,7 @@ browser:
 
 # The index is built from the corpus by the indexer's code: it is rebuilt when either changed
 # since (after a pull, say), and re-indexing embeds only texts it has no vector for.
-$(INDEX)/current/manifest.json: $(wildcard $(CORPUS)/*) $(wildcard indexer/*.py) | $(STAMP)
+$(INDEX)/current/manifest.json: $(wildcard $(CORPUS)/*) $(wildcard indexer/*.py indexer/*/*.py) | $(STAMP)
 	$(BIN)/kbqa index --corpus $(CORPUS) --out $(INDEX)
 
 index: $(STAMP)

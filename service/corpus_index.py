@@ -9,7 +9,7 @@ from pathlib import Path
 from indexer.build import prepare
 from indexer.chunking import ChunkingParams
 from indexer.errors import CorpusError, KbqaError
-from indexer.store import FORMAT_VERSION, corpus_hash, read_manifest
+from indexer.store import FORMAT_VERSION, corpus_hash, indexer_code_hash, read_manifest
 
 BUNDLED_CORPUS = "corpus"
 
@@ -38,6 +38,8 @@ def staleness(corpus: Path, index_dir: Path, params: ChunkingParams) -> str | No
         )
     if manifest.get("format_version") != FORMAT_VERSION:
         return "the index format changed"
+    if manifest.get("indexer_sha256") != indexer_code_hash():
+        return "the indexer's code changed"
     chunking = manifest.get("chunking", {})
     if chunking.get("max_words") != params.max_words or chunking.get("max_window") != params.max_window:
         return "the chunking settings changed"

@@ -20,6 +20,8 @@ from indexer.build import build_index
 from indexer.chunking import ChunkingParams
 from indexer.embedding import Embedder
 from indexer.errors import CorpusError
+from indexer.store import indexer_code_hash
+from indexer.versions import live_folder
 from kbqa.cli import app, main
 from service.corpus_index import index_dir_for, staleness
 
@@ -56,6 +58,17 @@ def test_an_index_is_built_when_missing_or_stale_and_never_over_another_corpus(
     assert staleness(corpus, out, ChunkingParams(max_words=60)) == "the chunking settings changed"
     with pytest.raises(CorpusError, match="was built from"):
         staleness(other, out, params)
+
+
+def test_an_index_built_by_other_indexer_code_is_stale(tmp_path: Path, embedder: Embedder) -> None:
+    corpus, out, params = ROOT / "tests/browser/fixtures/corpus", tmp_path / "index", ChunkingParams()
+    build_index(corpus, out, embedder, params)
+    assert staleness(corpus, out, params) is None
+    manifest_path = live_folder(out)[1] / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    assert manifest["indexer_sha256"] == indexer_code_hash()
+    manifest_path.write_text(json.dumps({**manifest, "indexer_sha256": "0" * 64}), encoding="utf-8")
+    assert staleness(corpus, out, params) == "the indexer's code changed"
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
