@@ -22,7 +22,7 @@ from typing import Any
 import bm25s
 import numpy as np
 
-from indexer import versions
+from indexer import code_sha256, versions
 from indexer.analysis import TermAnalyzer
 from indexer.chunking import Candidate, ChunkingParams
 from indexer.embedding import ModelSignature, sha256_file
@@ -78,17 +78,6 @@ def corpus_hash(documents: list[Document]) -> str:
     return digest.hexdigest()
 
 
-def indexer_code_hash() -> str:
-    """sha256 of the indexer's source files: an index built by other indexer code (after a pull,
-    say) may cut or clean the same corpus differently, so `kbqa serve --corpus` rebuilds it."""
-    root = Path(__file__).resolve().parent
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
-        digest.update(f"{path.relative_to(root).as_posix()}\0".encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
 def make_manifest(
     data: IndexData,
     *,
@@ -100,7 +89,7 @@ def make_manifest(
     return {
         "format_version": FORMAT_VERSION,
         "kbqa_version": kbqa_version,
-        "indexer_sha256": indexer_code_hash(),
+        "indexer_sha256": code_sha256(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "model": model.to_json(),
         "corpus": {"path": corpus_path, "sha256": corpus_hash(data.documents)},

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from indexer import code_sha256
 from indexer.build import prepare
 from indexer.chunking import ChunkingParams
 from indexer.errors import CorpusError, KbqaError
-from indexer.store import FORMAT_VERSION, corpus_hash, indexer_code_hash, read_manifest
+from indexer.store import FORMAT_VERSION, corpus_hash, read_manifest
 
 BUNDLED_CORPUS = "corpus"
 
@@ -38,7 +39,7 @@ def staleness(corpus: Path, index_dir: Path, params: ChunkingParams) -> str | No
         )
     if manifest.get("format_version") != FORMAT_VERSION:
         return "the index format changed"
-    if manifest.get("indexer_sha256") != indexer_code_hash():
+    if manifest.get("indexer_sha256") != code_sha256():
         return "the indexer's code changed"
     chunking = manifest.get("chunking", {})
     if chunking.get("max_words") != params.max_words or chunking.get("max_window") != params.max_window:

@@ -15,12 +15,11 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from indexer import __version__
+from indexer import __version__, code_sha256
 from indexer.build import build_index
 from indexer.chunking import ChunkingParams
 from indexer.embedding import Embedder
 from indexer.errors import CorpusError
-from indexer.store import indexer_code_hash
 from indexer.versions import live_folder
 from kbqa.cli import app, main
 from service.corpus_index import index_dir_for, staleness
@@ -66,7 +65,7 @@ def test_an_index_built_by_other_indexer_code_is_stale(tmp_path: Path, embedder:
     assert staleness(corpus, out, params) is None
     manifest_path = live_folder(out)[1] / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    assert manifest["indexer_sha256"] == indexer_code_hash()
+    assert manifest["indexer_sha256"] == code_sha256()
     manifest_path.write_text(json.dumps({**manifest, "indexer_sha256": "0" * 64}), encoding="utf-8")
     assert staleness(corpus, out, params) == "the indexer's code changed"
 
