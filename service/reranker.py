@@ -63,6 +63,8 @@ _PROBES: tuple[tuple[str, tuple[str, ...]], ...] = (
         "Cookie settings: We use cookies to improve your experience.",
     )),
 )  # fmt: skip
+# What a cached backend verdict was measured with (see `Reranker._choose_backend`).
+_PROBES_KEY = hashlib.sha256(repr(_PROBES).encode()).hexdigest()[:16]
 
 
 def _clean(text: str) -> str:
@@ -214,18 +216,23 @@ def save_weights(model: Any, config: RerankerConfig, folder: Path) -> Path:
     return path
 
 
+def read_config(folder: Path) -> RerankerConfig:
+    """The folder's config.json, refused unless it was trained on the bundled base weights."""
+    from indexer.embedding import BUNDLED_WEIGHTS_SHA256
+
+    config = RerankerConfig.from_json((folder / CONFIG_FILE).read_text(encoding="utf-8"))
+    if config.base_weights_sha256 != BUNDLED_WEIGHTS_SHA256:
+        raise RuntimeError(f"reranker trained on base weights {config.base_weights_sha256}, not these")
+    return config
+
+
 def load_model(folder: Path = DEFAULT_FOLDER, base: Path | None = None) -> tuple[Any, RerankerConfig]:
     """The cross-encoder from a weights folder, in eval mode. The file must hold exactly the
     trained parameters of the config: a missing or stray tensor is an error, not a silent default."""
     from safetensors.torch import load_file
 
-    config = RerankerConfig.from_json((folder / CONFIG_FILE).read_text(encoding="utf-8"))
-    base = base or bundled_base_path()
-    from indexer.embedding import BUNDLED_WEIGHTS_SHA256
-
-    if config.base_weights_sha256 != BUNDLED_WEIGHTS_SHA256:
-        raise RuntimeError(f"reranker trained on base weights {config.base_weights_sha256}, not these")
-    model = build_model(config, base)
+    config = read_config(folder)
+    model = build_model(config, base or bundled_base_path())
     tensors = load_file(str(folder / WEIGHTS_FILE))
     expected = set(trained_parameter_names(model, config))
     if set(tensors) != expected:
@@ -266,15 +273,25 @@ class Reranker:
         self.folder = Path(folder)
         self.batch_size = batch_size
         self.threads = threads or min(2, os.cpu_count() or 1)
-        base = bundled_base_path()  # hashes the bundled weights once per load
-        self._model, self.config = load_model(self.folder, base)
-        self.tokenizer = load_tokenizer(base, self.config.max_length)
+        self._base = bundled_base_path()  # hashes the bundled weights once per load
+        self.config = read_config(self.folder)
+        self.tokenizer = load_tokenizer(self._base, self.config.max_length)
+        # The PyTorch model is built only when it serves, exports or checks the ONNX graphs: a
+        # start with a verified graph in the cache loads neither torch weights nor probes.
+        self._model: Any = None
         self._session: Any = None
         self.agreement: dict[str, float] = {}
         self.onnx_error: str | None = None
         self.backend_used: str = "torch"
-        if backend != "torch":
+        if backend == "torch":
+            self._torch_model()
+        else:
             self._choose_backend(backend, cache_dir)
+
+    def _torch_model(self) -> Any:
+        if self._model is None:
+            self._model, _ = load_model(self.folder, self._base)
+        return self._model
 
     def _choose_backend(self, backend: Backend, cache_dir: Path | None) -> None:
         """Export (once, cached) and pick the ONNX model that agrees with PyTorch on the probes."""
@@ -287,10 +304,30 @@ class Reranker:
             if backend != "auto":
                 raise
             self.onnx_error = f"{type(exc).__name__}: {exc}"
+            self._torch_model()
             return
         if backend != "auto":
             self._use_onnx(int8 if backend == "onnx-int8" else fp32, backend)
             return
+        # The verdict is saved beside the graphs, valid while they, the probes and tolerances are.
+        graphs = {"onnx-int8": onnx_models.sha256_of(int8), "onnx-fp32": onnx_models.sha256_of(fp32)}
+        probes = f"{_PROBES_KEY}|{self.INT8_TOLERANCE}|{self.FP32_TOLERANCE}"
+        verdict = onnx_models.read_verification(cache)
+        if verdict is None or verdict.get("graphs") != graphs or verdict.get("probes") != probes:
+            verdict = {"backend": self._compare(fp32, int8), "agreement": self.agreement}
+            onnx_models.write_verification(cache, verdict | {"graphs": graphs, "probes": probes})
+            self._model = None if verdict["backend"] != "torch" else self._model  # free what ONNX replaces
+        self.agreement = dict(verdict["agreement"])
+        if verdict["backend"] == "torch":
+            self._session, self.backend_used = None, "torch"
+            self._torch_model()
+        else:
+            self._use_onnx(int8 if verdict["backend"] == "onnx-int8" else fp32, verdict["backend"])
+
+    def _compare(self, fp32: Path, int8: Path) -> str:
+        """The first ONNX graph that agrees with PyTorch on the probes, else "torch"."""
+        self._session = None
+        self._torch_model()
         reference = [self.score(q, c) for q, c in _PROBES]
         candidates = ((int8, "onnx-int8", self.INT8_TOLERANCE), (fp32, "onnx-fp32", self.FP32_TOLERANCE))
         for path, name, tolerance in candidates:
@@ -299,8 +336,8 @@ class Reranker:
             pairs = list(zip(scores, reference, strict=True))
             self.agreement[name] = max(float(np.max(np.abs(a - b))) for a, b in pairs)
             if self.agreement[name] <= tolerance and all(np.argmax(a) == np.argmax(b) for a, b in pairs):
-                return
-        self._session, self.backend_used = None, "torch"
+                return name
+        return "torch"
 
     def _cache_key(self, torch_version: str) -> str:
         import onnxruntime
@@ -315,7 +352,7 @@ class Reranker:
         """Export and quantise into the cache once (atomically: see `onnx_models.ensure_exported`)."""
 
         def export(folder: Path) -> None:
-            export_onnx(self._model, folder / onnx_models.FP32_FILE)
+            export_onnx(self._torch_model(), folder / onnx_models.FP32_FILE)
             onnx_models.quantize_int8(folder / onnx_models.FP32_FILE, folder / onnx_models.INT8_FILE)
 
         files = (onnx_models.FP32_FILE, onnx_models.INT8_FILE)

@@ -228,3 +228,26 @@ def test_onnx_agrees_with_torch(trained: tuple[TrainConfig, dict[str, object]], 
     auto = Reranker(cfg.out, backend="auto", cache_dir=tmp_path)
     assert auto.backend_used in ("onnx-int8", "onnx-fp32", "torch")
     assert auto.score(question, []).shape == (0,)
+
+
+def test_auto_backend_verdict_is_cached_beside_the_graphs(
+    trained: tuple[TrainConfig, dict[str, object]], tmp_path: Path
+) -> None:
+    """The first start compares ONNX with PyTorch and saves the verdict; the next start serves the
+    same backend and scores without building the PyTorch model, until the graphs change."""
+    cfg, _ = trained
+    question, candidates = "What leavens sourdough bread?", ["Sourdough is leavened by wild yeast.", "Bees mate."]
+    first = Reranker(cfg.out, backend="auto", cache_dir=tmp_path)
+    records = list(tmp_path.glob("*/verify.json"))
+    assert len(records) == 1
+    record = json.loads(records[0].read_text())
+    assert record["backend"] == first.backend_used and record["agreement"] == first.agreement
+    second = Reranker(cfg.out, backend="auto", cache_dir=tmp_path)
+    assert (second.backend_used, second.agreement) == (first.backend_used, first.agreement)
+    assert (second._model is None) == (second.backend_used != "torch")
+    assert np.array_equal(second.score(question, candidates), first.score(question, candidates))
+    # A verdict for other graphs is not trusted: the comparison runs again (and builds the model).
+    records[0].write_text(json.dumps(record | {"graphs": {"onnx-int8": "0" * 64}}))
+    third = Reranker(cfg.out, backend="auto", cache_dir=tmp_path)
+    assert third.backend_used == first.backend_used
+    assert json.loads(records[0].read_text())["graphs"] == record["graphs"]
