@@ -236,7 +236,8 @@ def test_auto_backend_verdict_is_cached_beside_the_graphs(
     """The first start compares ONNX with PyTorch and saves the verdict; the next start serves the
     same backend and scores without building the PyTorch model, until the graphs change."""
     cfg, _ = trained
-    question, candidates = "What leavens sourdough bread?", ["Sourdough is leavened by wild yeast.", "Bees mate."]
+    question = "What leavens sourdough bread?"
+    candidates = ["Sourdough is leavened by wild yeast.", "Bees mate."]
     first = Reranker(cfg.out, backend="auto", cache_dir=tmp_path)
     records = list(tmp_path.glob("*/verify.json"))
     assert len(records) == 1
