@@ -24,6 +24,7 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -295,9 +296,7 @@ class Reranker:
 
     def _choose_backend(self, backend: Backend, cache_dir: Path | None) -> None:
         """Export (once, cached) and pick the ONNX model that agrees with PyTorch on the probes."""
-        import torch
-
-        cache = (cache_dir or onnx_models.cache_root("reranker")) / self._cache_key(torch.__version__)
+        cache = (cache_dir or onnx_models.cache_root("reranker")) / self._cache_key()
         try:
             fp32, int8 = self._ensure_onnx(cache)
         except Exception as exc:  # export or quantisation failed: serve with PyTorch if allowed
@@ -339,13 +338,12 @@ class Reranker:
                 return name
         return "torch"
 
-    def _cache_key(self, torch_version: str) -> str:
-        import onnxruntime
-
+    def _cache_key(self) -> str:
         digest = hashlib.sha256()
         digest.update(_sha256_file(self.folder / WEIGHTS_FILE).encode())
         digest.update(self.config.to_json().encode())
-        digest.update(f"{torch_version}|{onnxruntime.__version__}|{FORMAT_VERSION}".encode())
+        # Library versions from package metadata: importing torch would cost a served start ~1 s.
+        digest.update(f"{version('torch')}|{version('onnxruntime')}|{FORMAT_VERSION}".encode())
         return digest.hexdigest()[:16]
 
     def _ensure_onnx(self, cache: Path) -> tuple[Path, Path]:
