@@ -71,7 +71,7 @@ clean:
 
 # Train the answer reranker into service/models/reranker/ with the shipped settings (the defaults in
 # training/config.py), from SQuAD v1.1 (SQUAD=path/to/train-v1.1.json[.gz] for another copy) plus
-# the paraphrased questions in training/data/. About 50 min on 2 idle cores (mining, then 700
+# the paraphrased questions in training/data/. About 65-70 min on 2 idle cores (mining, then 3,000
 # steps); an interrupted run resumes from its last checkpoint (under ~/.cache/kbqa/reranker-train).
 .PHONY: train-reranker
 train-reranker: SQUAD ?= ../shared/datasets/squad-v1.1-train/train-v1.1.json.gz

@@ -141,7 +141,8 @@ def test_unusable_abstention_model_makes_readyz_503_with_the_reason(
     model = tmp_path / "abstention.json"
     if content is not None:
         model.write_text(content, encoding="utf-8")
-    settings = Settings(index_dir=index_dir, abstention_model=model)
+    # The abstention model of the reranker-free path (with the reranker, answer_model.json's decides).
+    settings = Settings(index_dir=index_dir, abstention_model=model, reranker="off")
     with TestClient(create_app(settings, embedder_factory=lambda _: embedder)) as c:
         ready = c.get("/readyz")
         assert ready.status_code == 503 and needle in ready.json()["detail"]

@@ -21,7 +21,7 @@ class TrainConfig:
     out: Path
     work: Path = DEFAULT_WORK
     paraphrases: list[Path] = field(default_factory=list)
-    steps: int = 700
+    steps: int = 3000
     batch: int = 8
     group: int = 6
     seed: int = 13
@@ -39,7 +39,7 @@ class TrainConfig:
     val_questions: int = 150
     val_final: int = 500
     val_retrieved: int = 16
-    eval_every: int = 250
+    eval_every: int = 1000
     checkpoint_every: int = 50
     threads: int = 2
     resume: bool = False
