@@ -313,7 +313,6 @@ class Reranker:
             self._session, self.backend_used = None, "torch"
             self._torch_model()
         else:
-            self._model = None  # free what ONNX replaces
             self._use_onnx(int8 if chosen == "onnx-int8" else fp32, chosen)
 
     def _judge(self, folder: Path, fp32: Path, int8: Path) -> dict[str, Any]:
@@ -363,7 +362,7 @@ class Reranker:
         return folder / files[0], folder / files[1]
 
     def _use_onnx(self, path: Path, name: str) -> None:
-        self._session = onnx_models.onnx_session(path, self.threads)
+        self._session, self._model = onnx_models.onnx_session(path, self.threads), None  # torch freed
         self.backend_used = name
 
     def logits(self, question: str, candidates: Sequence[str]) -> np.ndarray:
