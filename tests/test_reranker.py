@@ -200,10 +200,12 @@ def test_resumed_run_matches_an_uninterrupted_one(
     cfg, _ = trained
     from dataclasses import replace
 
-    split = replace(cfg, out=tmp_path / "split", work=tmp_path / "work", steps=40, stop_at=20)
+    split = replace(cfg, out=tmp_path / "split", work=tmp_path / "work", steps=40, stop_at=20, eval_every=10)
     assert train(split)["stopped_at"] == 20
     assert not (tmp_path / "split" / "model.safetensors").exists()
-    train(replace(split, stop_at=0, resume=True))
+    summary = train(replace(split, stop_at=0, resume=True))
+    # The summary keeps the validation of the steps before the interruption too.
+    assert [r["step"] for r in summary["validation_during_training"]] == [10, 20, 30, 40]
     with (
         safe_open(str(cfg.out / "model.safetensors"), "pt") as a,
         safe_open(str(tmp_path / "split" / "model.safetensors"), "pt") as b,

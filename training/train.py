@@ -251,22 +251,37 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
         (ckpt_dir / "metrics.jsonl").unlink()
     log(f"checkpoints: {run.ckpt}")
     end = min(cfg.stop_at, cfg.steps) if cfg.stop_at else cfg.steps
-    history, wall = _loop(run, start, end, wall_before)
+    wall = _loop(run, start, end, wall_before)
     if end < cfg.steps:
         log(f"stopped at step {end}; continue with --resume (checkpoint {run.ckpt})")
         return {"stopped_at": end, "checkpoint": str(run.ckpt)}
-    return _finish(run, history, wall)
+    return _finish(run, _validation_history(ckpt_dir / "metrics.jsonl", end), wall)
 
 
-def _loop(run: _Run, start: int, end: int, wall_before: float) -> tuple[list[dict[str, Any]], float]:
-    """Steps start..end with a progress bar, validation and checkpoints; (history, wall seconds)."""
+def _validation_history(path: Path, end: int) -> list[dict[str, Any]]:
+    """The validation records of the whole run, read back from its metrics file.
+
+    Why from the file: a resumed run only saw the steps after its checkpoint, and its summary
+    must still carry the validation of the steps before. A record repeated by a resume that
+    started before it was written counts once (the later line).
+    """
+    by_step: dict[int, dict[str, Any]] = {}
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line) if line.strip() else {}
+            if "val" in record and int(record["step"]) <= end:
+                by_step[int(record["step"])] = record
+    return [by_step[step] for step in sorted(by_step)]
+
+
+def _loop(run: _Run, start: int, end: int, wall_before: float) -> float:
+    """Steps start..end with a progress bar, validation and checkpoints; the run's wall seconds."""
     import torch
     from tqdm import tqdm
 
     cfg = run.cfg
     t0 = time.time()
     losses: list[float] = []
-    history: list[dict[str, Any]] = []
     _train_mode(run.model, run.frozen)
     bar = tqdm(
         total=cfg.steps,
@@ -296,14 +311,13 @@ def _loop(run: _Run, start: int, end: int, wall_before: float) -> tuple[list[dic
         record: dict[str, Any] = {"step": done, "loss": float(np.mean(losses[-50:]))}
         if done % cfg.eval_every == 0 or done == cfg.steps:
             bar.write(_validate(run, record))
-            history.append(record)
         if done % cfg.checkpoint_every == 0 or done in (cfg.steps, end) or "val" in record:
             wall = wall_before + time.time() - t0
             _save_checkpoint(run.ckpt, run.model, run.optimizer, run.scheduler, done, run.fingerprint, wall)
             with (run.ckpt.parent / "metrics.jsonl").open("a", encoding="utf-8") as handle:
                 handle.write(json.dumps(record) + "\n")
     bar.close()
-    return history, wall_before + time.time() - t0
+    return wall_before + time.time() - t0
 
 
 def _validate(run: _Run, record: dict[str, Any]) -> str:
