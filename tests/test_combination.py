@@ -6,6 +6,7 @@ inform while the held-fixed ones keep their hand-set values."""
 from __future__ import annotations
 
 import random
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -126,3 +127,20 @@ def test_a_near_miss_hides_every_passage_that_holds_its_answer() -> None:
     # The passage with the answer and the one that repeats its text are hidden, the rest are not.
     assert visible is not None and visible.tolist() == [False, True, False, True]
     assert combination.hidden_passages(kb, KbQuestion("q", "where?", "guide", ((0, 1),))) is None  # type: ignore[arg-type]
+
+
+def test_rewordings_from_several_files_keep_their_answers_and_distinct_ids(tmp_path: Path) -> None:
+    asked = KbQuestion("q1", "how often is the kettle descaled?", "office-guide", ((10, 17),))
+    first, second = tmp_path / "paraphrases.jsonl", tmp_path / "styles.jsonl"
+    first.write_text('{"id": "q1", "question": "kettle descaling interval"}\n', encoding="utf-8")
+    second.write_text(
+        '{"id": "q1", "style": "yesno", "question": "is the kettle descaled every week?"}\n'
+        '{"id": "other", "style": "keywords", "question": "parking front"}\n',
+        encoding="utf-8",
+    )
+    out = combination.paraphrased([asked], [first, second])
+    assert [(q.id, q.question) for q in out] == [
+        ("q1/p", "kettle descaling interval"),
+        ("q1/p1", "is the kettle descaled every week?"),
+    ]
+    assert all(q.answers == asked.answers and q.doc_id == asked.doc_id for q in out)

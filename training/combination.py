@@ -127,11 +127,12 @@ def paraphrased(questions: list[KbQuestion], files: list[Path]) -> list[KbQuesti
     """The questions reworded (same answers), for those of `questions` a file rewords."""
     by_id = {q.id: q for q in questions}
     out = []
-    for path in files:
+    for n, path in enumerate(files):
+        suffix = "/p" if n == 0 else f"/p{n}"  # files may reword the same question: ids stay unique
         for line in path.read_text(encoding="utf-8").splitlines():
             row = json.loads(line)
             if (q := by_id.get(row["id"])) is not None:
-                out.append(KbQuestion(f"{q.id}/p", row["question"], q.doc_id, q.answers, q.hidden))
+                out.append(KbQuestion(q.id + suffix, row["question"], q.doc_id, q.answers, q.hidden))
     return out
 
 
@@ -239,7 +240,8 @@ def main() -> None:
         questions = asked + off_topic[:: args.off_topic_every] + near
         questions += paraphrased(questions, args.paraphrases) + typed(asked)
         folder = {} if args.reranker is None else {"folder": args.reranker}
-        records = collect(pipeline, Reranker(backend="onnx-int8", **folder), questions)
+        # The backend serving picks ("auto"), so the weights fit the probabilities it will see.
+        records = collect(pipeline, Reranker(backend="auto", **folder), questions)
         if args.cache:
             args.cache.write_bytes(pickle.dumps(records))
     docs = sorted({r.question.doc_id for r in records if r.question.answerable})
