@@ -89,4 +89,4 @@ fit: $(STAMP)
 	$(BIN)/python -m training.squad_kb --squad $(SQUAD) --out $(FIT_WORK)/kb
 	$(BIN)/kbqa index --corpus $(FIT_WORK)/kb/corpus --out $(FIT_WORK)/index --replace
 	$(BIN)/python -m training.combination --kb $(FIT_WORK)/kb --index $(FIT_WORK)/index \
-	  --paraphrases training/data/combination/paraphrases-heldout.jsonl training/data/combination/styles-heldout.jsonl
+	  --paraphrases training/data/combination/paraphrases-heldout.jsonl
