@@ -39,6 +39,13 @@ from typing import Any
 
 import numpy as np
 
+from training.checkpoints import (
+    METRICS_FILE,
+    append_metrics,
+    load_checkpoint,
+    save_checkpoint,
+    validation_history,
+)
 from training.config import TrainConfig, log
 from training.dataset import Data, digest, prepare_data
 from training.pairs import Example, make_group
@@ -172,40 +179,6 @@ def _fingerprint(cfg: TrainConfig, data: Data) -> str:
     return digest(cfg.settings(), data.info)
 
 
-def _save_checkpoint(
-    path: Path, model: Any, optimizer: Any, scheduler: Any, step: int, fingerprint: str, wall: float
-) -> None:
-    import torch
-
-    state = {
-        "model": {n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad},
-        "optimizer": optimizer.state_dict(),
-        "scheduler": scheduler.state_dict(),
-        "step": step,
-        "fingerprint": fingerprint,
-        "wall_seconds": wall,
-    }
-    tmp = path.with_suffix(".tmp")
-    torch.save(state, tmp)
-    tmp.replace(path)
-
-
-def _load_checkpoint(
-    path: Path, model: Any, optimizer: Any, scheduler: Any, fingerprint: str
-) -> tuple[int, float]:
-    import torch
-
-    state = torch.load(path, weights_only=True)
-    if state["fingerprint"] != fingerprint:
-        raise SystemExit(f"{path} was written with other settings or data; start afresh without --resume")
-    missing = model.load_state_dict(state["model"], strict=False)
-    if missing.unexpected_keys:
-        raise SystemExit(f"{path}: unexpected parameters {missing.unexpected_keys[:3]}")
-    optimizer.load_state_dict(state["optimizer"])
-    scheduler.load_state_dict(state["scheduler"])
-    return int(state["step"]), float(state.get("wall_seconds", 0.0))
-
-
 # --------------------------------------------------------------------------- main loop
 
 
@@ -245,33 +218,17 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
     )
     start, wall_before = 0, 0.0
     if cfg.resume and run.ckpt.is_file():
-        start, wall_before = _load_checkpoint(run.ckpt, model, optimizer, scheduler, fingerprint)
+        start, wall_before = load_checkpoint(run.ckpt, model, optimizer, scheduler, fingerprint)
         log(f"resumed from {run.ckpt} at step {start}")
-    elif not cfg.resume and (ckpt_dir / "metrics.jsonl").exists():
-        (ckpt_dir / "metrics.jsonl").unlink()
+    elif not cfg.resume and (ckpt_dir / METRICS_FILE).exists():
+        (ckpt_dir / METRICS_FILE).unlink()
     log(f"checkpoints: {run.ckpt}")
     end = min(cfg.stop_at, cfg.steps) if cfg.stop_at else cfg.steps
     wall = _loop(run, start, end, wall_before)
     if end < cfg.steps:
         log(f"stopped at step {end}; continue with --resume (checkpoint {run.ckpt})")
         return {"stopped_at": end, "checkpoint": str(run.ckpt)}
-    return _finish(run, _validation_history(ckpt_dir / "metrics.jsonl", end), wall)
-
-
-def _validation_history(path: Path, end: int) -> list[dict[str, Any]]:
-    """The validation records of the whole run, read back from its metrics file.
-
-    Why from the file: a resumed run only saw the steps after its checkpoint, and its summary
-    must still carry the validation of the steps before. A record repeated by a resume that
-    started before it was written counts once (the later line).
-    """
-    by_step: dict[int, dict[str, Any]] = {}
-    if path.is_file():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            record = json.loads(line) if line.strip() else {}
-            if "val" in record and int(record["step"]) <= end:
-                by_step[int(record["step"])] = record
-    return [by_step[step] for step in sorted(by_step)]
+    return _finish(run, validation_history(ckpt_dir / METRICS_FILE, end), wall)
 
 
 def _loop(run: _Run, start: int, end: int, wall_before: float) -> float:
@@ -313,9 +270,8 @@ def _loop(run: _Run, start: int, end: int, wall_before: float) -> float:
             bar.write(_validate(run, record))
         if done % cfg.checkpoint_every == 0 or done in (cfg.steps, end) or "val" in record:
             wall = wall_before + time.time() - t0
-            _save_checkpoint(run.ckpt, run.model, run.optimizer, run.scheduler, done, run.fingerprint, wall)
-            with (run.ckpt.parent / "metrics.jsonl").open("a", encoding="utf-8") as handle:
-                handle.write(json.dumps(record) + "\n")
+            save_checkpoint(run.ckpt, run.model, run.optimizer, run.scheduler, done, run.fingerprint, wall)
+            append_metrics(run.ckpt.parent / METRICS_FILE, record)
     bar.close()
     return wall_before + time.time() - t0
 
