@@ -21,6 +21,8 @@ class TrainConfig:
     out: Path
     work: Path = DEFAULT_WORK
     paraphrases: list[Path] = field(default_factory=list)
+    structured: Path | None = None  # training/data/structured (pages + questions); None: SQuAD only
+    structured_repeat: int = 3
     steps: int = 3000
     batch: int = 8
     group: int = 6
@@ -51,7 +53,10 @@ class TrainConfig:
 
     def settings(self) -> dict[str, Any]:
         """The settings that decide the weights (paths and switches left out)."""
-        skip = {"squad", "out", "work", "paraphrases", "resume", "progress", "threads", "stop_at"}
+        skip = {"squad", "out", "work", "paraphrases", "structured", "resume", "progress", "threads"}
+        skip.add("stop_at")
+        if self.structured is None:
+            skip.add("structured_repeat")
         return {k: v for k, v in asdict(self).items() if k not in skip}
 
 

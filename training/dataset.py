@@ -34,9 +34,10 @@ from training.pairs import (
     locate_all,
 )
 from training.squad import Article, load_squad, sha256_file
+from training.structured import files_digest, page_examples
 
 DATA_VERSION = 1  # bump when the mining or example format changes, to invalidate caches
-_FIELDS = ("train", "val", "val_paraphrases", "val_reworded", "val_reworded_original")
+_FIELDS = ("train", "val", "val_paraphrases", "val_reworded", "val_reworded_original", "val_structured")
 
 
 @dataclass
@@ -46,6 +47,7 @@ class Data:
     val_paraphrases: list[Example]  # paraphrases of held-out articles' questions (if any)
     val_reworded: list[Example]  # held-back paraphrases of training-article questions ...
     val_reworded_original: list[Example]  # ... and the same questions as SQuAD wrote them
+    val_structured: list[Example]  # questions about held-out structured pages (if any)
     info: dict[str, Any]
 
 
@@ -62,11 +64,13 @@ def prepare_data(cfg: TrainConfig) -> Data:
         DATA_VERSION, squad_sha, para_shas, cfg.seed, cfg.pool_articles, cfg.retrieved_per_source,
         cfg.val_final, cfg.val_retrieved, budget, cfg.paraphrase_holdout, cfg.paraphrase_repeat,
     )  # fmt: skip
+    if cfg.structured:  # left out of the key when unused, so older runs keep their cache
+        key = digest(key, files_digest(cfg.structured), cfg.structured_repeat)
     cfg.work.mkdir(parents=True, exist_ok=True)
     cache = cfg.work / f"data-{key}.json.gz"
     if cache.is_file():
         raw = json.loads(gzip.decompress(cache.read_bytes()))
-        lists = {name: [Example.from_json(e) for e in raw[name]] for name in _FIELDS}
+        lists = {name: [Example.from_json(e) for e in raw.get(name, [])] for name in _FIELDS}
         return Data(**lists, info=raw["info"])
     log(f"reading {cfg.squad}")
     articles = load_squad(cfg.squad)
@@ -87,6 +91,12 @@ def prepare_data(cfg: TrainConfig) -> Data:
         cfg, articles, rng, pool_ids, by_id_train, para_train, budget
     )
     val, val_paraphrases = _validation_examples(cfg, articles, rng, held_ids, by_id_held, para_held)
+    val_structured: list[Example] = []
+    structured_info: dict[str, int] = {}
+    if cfg.structured:
+        pages, val_structured, structured_info = page_examples(cfg.structured, cfg.work)
+        # Few, and the point (production pools are pages like these): shown several times each.
+        train += pages * cfg.structured_repeat
     info = {
         "squad_sha256": squad_sha,
         "paraphrase_files": {str(p): s for p, s in zip(cfg.paraphrases, para_shas, strict=True)},
@@ -103,7 +113,9 @@ def prepare_data(cfg: TrainConfig) -> Data:
         "train_examples": len(train),
         "val_examples": len(val),
     }
-    data = Data(train, val, val_paraphrases, reworded, reworded_original, info)
+    if cfg.structured:
+        info["structured"] = {"root": str(cfg.structured), "repeat": cfg.structured_repeat, **structured_info}
+    data = Data(train, val, val_paraphrases, reworded, reworded_original, val_structured, info)
     payload = {name: [e.to_json() for e in getattr(data, name)] for name in _FIELDS} | {"info": info}
     tmp = cache.with_suffix(".tmp")
     tmp.write_bytes(gzip.compress(json.dumps(payload).encode(), compresslevel=5))

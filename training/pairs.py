@@ -55,6 +55,9 @@ class Example:
     sentences: tuple[str, ...]  # the paragraph's sentences, in order
     positive: int  # index into sentences
     retrieved: tuple[tuple[str, str], ...]  # (title, sentence) from other paragraphs, best first
+    # Candidates already formatted as serving reads them (a pool of structured pages, see
+    # training.structured): no title is added and no windows are made of them.
+    structured: bool = False
 
     def to_json(self) -> dict[str, object]:
         return asdict(self)
@@ -71,11 +74,14 @@ class Example:
             sentences=tuple(str(s) for s in sentences),
             positive=int(str(data["positive"])),
             retrieved=tuple((str(t), str(s)) for t, s in retrieved),
+            structured=bool(data.get("structured", False)),
         )
 
     def with_question(self, question: str, qid: str) -> Example:
         """The same positive and negatives for another wording of the question (a paraphrase)."""
-        return Example(qid, question, self.title, self.sentences, self.positive, self.retrieved)
+        return Example(
+            qid, question, self.title, self.sentences, self.positive, self.retrieved, self.structured
+        )
 
 
 def sentence_texts(paragraph: Paragraph) -> list[tuple[int, int]]:
@@ -295,13 +301,13 @@ def make_group(
         return candidate_input(text, title=title if rng.random() < title_rate else "")
 
     positive_text = sents[pos]
-    if rng.random() < window_rate and len(sents) > 1:
+    if not example.structured and rng.random() < window_rate and len(sents) > 1:
         if pos == 0 or (pos + 1 < len(sents) and rng.random() < 0.5):
             positive_text = f"{sents[pos]} {sents[pos + 1]}"
         else:
             positive_text = f"{sents[pos - 1]} {sents[pos]}"
     negatives = [sents[i] for i in para]
-    if negatives and rng.random() < window_rate:
+    if negatives and not example.structured and rng.random() < window_rate:
         pairs = [i for i in range(len(sents) - 1) if pos not in (i, i + 1)]
         if pairs:
             i = rng.choice(pairs)

@@ -290,6 +290,10 @@ def _validate(run: _Run, record: dict[str, Any]) -> str:
         rw = evaluate(run.model, run.tokenizer, reworded, retrieved=cfg.val_retrieved)
         record["val_reworded"] = rw
         line += f"; reworded questions: in-paragraph {rw['in_paragraph_top1']:.3f} pool {rw['pool_top1']:.3f}"
+    if data.val_structured:
+        st = evaluate(run.model, run.tokenizer, data.val_structured, retrieved=0)
+        record["val_structured"] = st
+        line += f"; structured pages: pool top-1 {st['pool_top1']:.3f} (n={int(st['n'])})"
     _train_mode(run.model, run.frozen)
     return line
 
@@ -317,6 +321,7 @@ def _finish(run: _Run, history: list[dict[str, Any]], wall: float) -> dict[str, 
         "validation_paraphrases_held_out_articles": measure(data.val_paraphrases),
         "validation_reworded": measure(data.val_reworded),
         "validation_reworded_original_wording": measure(data.val_reworded_original),
+        "validation_structured_pages": measure(data.val_structured),
         "threads": cfg.threads,
         "torch": torch.__version__,
     }
@@ -335,12 +340,13 @@ def parse_args(argv: Sequence[str] | None = None) -> TrainConfig:
     p.add_argument("--out", type=Path, required=True, help="folder for model.safetensors + config.json")
     p.add_argument("--work", type=Path, default=defaults.work, help="cache of mined data and checkpoints")
     p.add_argument("--paraphrases", type=Path, nargs="*", default=[], help="JSONL files of {id, question}")
+    p.add_argument("--structured", type=Path, default=None, help="parts with docs/, questions.jsonl")
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint of the same run")
     p.add_argument("--no-progress", dest="progress", action="store_false")
     ints = (
         "steps batch group seed layers train_from max_length pool_articles retrieved_per_source val_questions"
         " val_final val_retrieved eval_every checkpoint_every threads max_train_questions paraphrase_holdout"
-        " paraphrase_repeat stop_at"
+        " paraphrase_repeat structured_repeat stop_at"
     )
     for name in ints.split():
         p.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(defaults, name))
