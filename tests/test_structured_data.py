@@ -10,8 +10,9 @@ import pytest
 
 from indexer.corpus import CorpusOptions, read_corpus
 from indexer.embedding import Embedder
+from service.qa.pipeline import QAPipeline
 from training.pairs import Example, make_group
-from training.structured import load_page_questions, locate, page_examples
+from training.structured import kb_questions, load_page_questions, locate, page_examples
 
 ROOT = Path(__file__).resolve().parent.parent / "training" / "data" / "structured"
 
@@ -87,3 +88,9 @@ def test_examples_read_units_as_serving_does(tmp_path: Path, embedder: Embedder)
     )
     assert len(example.sentences) >= 3
     assert not any("replacement card costs" in s for s in example.sentences[1:])
+    # The same questions as the answer-model fit asks them of the indexed pages.
+    kb = QAPipeline.load(tmp_path / "work" / "structured-index", embedder).kb
+    answerable, near_miss = kb_questions(tmp_path, kb)
+    [(start, end)] = answerable.answers
+    assert kb.documents[answerable.doc_id].text[start:end] == "A replacement card costs 2 GBP."
+    assert (near_miss.question, near_miss.answers) == ("is the library open on sundays", ())

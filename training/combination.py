@@ -215,6 +215,50 @@ def pick_depth(
     return depth, {"check_accuracy": {str(d): round(a, 4) for d, a in results.items()}}
 
 
+def _page_records(
+    root: Path,
+    index: Path | None,
+    cache: Path | None,
+    embedder: SentenceTransformerEmbedder,
+    reader: Reranker,
+) -> tuple[QAPipeline, list[Record]]:
+    """The structured pages' questions run through their own knowledge base (answerable ones and
+    near misses the pages do not answer: user phrasing over lists, tables and FAQs, which the
+    SQuAD articles lack)."""
+    from training.structured import index_pages, kb_questions
+
+    if index is None:
+        raise SystemExit("--pages needs --pages-index")
+    if not (index / "current").exists():
+        index_pages(root, index, embedder)
+    pages = QAPipeline.load(index, embedder)
+    if cache and cache.is_file():
+        return pages, pickle.loads(cache.read_bytes())
+    records = collect(pages, reader, kb_questions(root, pages.kb))
+    if cache:
+        cache.write_bytes(pickle.dumps(records))
+    return pages, records
+
+
+def _page_check(
+    pages: QAPipeline, page_records: list[Record], fit_part: list[Record], depth: int
+) -> dict[str, object]:
+    """Span-choice accuracy on the held-out pages' questions, fitted without them."""
+    from training.structured import held_out_path
+
+    held = {d.doc_id for d in pages.kb.documents.values() if held_out_path(d.path)}
+    check = [r for r in page_records if r.question.doc_id in held]
+    weights = fit_weights(fit_part + [r for r in page_records if r.question.doc_id not in held], depth)
+    base = dict(DEFAULT_WEIGHTS) | {READER_FEATURE: 0.0}
+    alone = dict.fromkeys(NAMES, 0.0) | {READER_FEATURE: 1.0}
+    out: dict[str, object] = {
+        name: round(accuracy(pages, check, w, depth), 4)
+        for name, w in (("hand_set", base), ("reranker_alone", alone), ("fitted", weights))
+    }
+    print(f"held-out pages ({sum(r.question.answerable for r in check)} questions): {out}")
+    return out | {"questions": sum(r.question.answerable for r in check)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--kb", type=Path, required=True, help="folder written by training.squad_kb")
@@ -228,8 +272,17 @@ def main() -> None:
     )
     parser.add_argument("--depth", type=int, default=0, help="shortlist depth (0: chosen on check articles)")
     parser.add_argument("--reranker", type=Path, default=None, help="model folder (default: the bundled one)")
+    parser.add_argument(
+        "--pages", type=Path, default=None, help="structured pages + questions (training/data)"
+    )
+    parser.add_argument("--pages-index", type=Path, default=None, help="where to index them")
+    parser.add_argument("--pages-cache", type=Path, default=None, help="pickle of their collected records")
     args = parser.parse_args()
-    pipeline = QAPipeline.load(args.index, SentenceTransformerEmbedder())
+    embedder = SentenceTransformerEmbedder()
+    pipeline = QAPipeline.load(args.index, embedder)
+    folder = {} if args.reranker is None else {"folder": args.reranker}
+    # The backend serving picks ("auto"), so the weights fit the probabilities it will see.
+    reader = Reranker(backend="auto", **folder)
     if args.cache and args.cache.is_file():
         records = pickle.loads(args.cache.read_bytes())
     else:
@@ -239,11 +292,13 @@ def main() -> None:
         near = [q for q in questions if q.hidden]
         questions = asked + off_topic[:: args.off_topic_every] + near
         questions += paraphrased(questions, args.paraphrases) + typed(asked)
-        folder = {} if args.reranker is None else {"folder": args.reranker}
-        # The backend serving picks ("auto"), so the weights fit the probabilities it will see.
-        records = collect(pipeline, Reranker(backend="auto", **folder), questions)
+        records = collect(pipeline, reader, questions)
         if args.cache:
             args.cache.write_bytes(pickle.dumps(records))
+    sources = [(pipeline, records)]  # each record with the knowledge base it was asked of
+    if args.pages:
+        sources.append(_page_records(args.pages, args.pages_index, args.pages_cache, embedder, reader))
+    page_records = [r for _, rs in sources[1:] for r in rs]
     docs = sorted({r.question.doc_id for r in records if r.question.answerable})
     held = set(docs[1::3])  # a third of the articles checks the fit
     fit_part = [r for r in records if r.question.doc_id not in held]
@@ -253,9 +308,11 @@ def main() -> None:
     depth = args.depth
     if not depth:
         depth, report = pick_depth(pipeline, fit_part, check)
-    weights = fit_weights(records, depth)
-    answerable = [r.question.answerable for r in records]
-    abstention = fit([signals(pipeline, r, weights, depth) for r in records], answerable)
+    if len(sources) > 1:
+        report["pages"] = _page_check(*sources[1], fit_part, depth)
+    weights = fit_weights(records + page_records, depth)
+    answerable = [r.question.answerable for r in records + page_records]
+    abstention = fit([signals(p, r, weights, depth) for p, rs in sources for r in rs], answerable)
     provenance = {
         "fitted_by": "python -m training.combination (make fit)",
         "questions": {
@@ -263,13 +320,17 @@ def main() -> None:
             "off_topic": sum(not r.question.answerable and not r.question.hidden for r in records),
             "near_miss": sum(bool(r.question.hidden) for r in records),
         },
+        "structured_pages": {
+            "answerable": sum(r.question.answerable for r in page_records),
+            "near_miss": sum(not r.question.answerable for r in page_records),
+        },
         "accuracy_on_fit_questions": round(accuracy(pipeline, records, weights, depth), 4),
         **report,
     }
     model = AnswerModel(depth, weights, abstention, provenance)
     args.out.write_text(model.to_json() + "\n", encoding="utf-8")
     print(f"depth {depth}; answer model written to {args.out}")
-    plain = fit([plain_signals(pipeline, r) for r in records], answerable)
+    plain = fit([plain_signals(p, r) for p, rs in sources for r in rs], answerable)
     args.abstention_out.write_text(plain.to_json() + "\n", encoding="utf-8")
     print(f"abstention model without the reranker written to {args.abstention_out}")
 

@@ -27,7 +27,9 @@ from training.pairs import Example
 
 if TYPE_CHECKING:
     from indexer.chunking import Candidate
+    from service.qa.knowledge import KnowledgeBase
     from service.qa.pipeline import QAPipeline
+    from training.squad_kb import KbQuestion
 
 SHORTLIST = 12  # candidates whose units make a pool (serving reads 6; deeper gives harder negatives)
 HELD_OUT_PREFIXES = ("0", "1", "2")  # sha256(part/doc) hex starts: about 3 in 16 pages held out
@@ -51,7 +53,12 @@ class PageQuestion:
 
     @property
     def held_out(self) -> bool:
-        return hashlib.sha256(self.path.encode()).hexdigest().startswith(HELD_OUT_PREFIXES)
+        return held_out_path(self.path)
+
+
+def held_out_path(path: str) -> bool:
+    """Pages never trained on (the indexer's path relative to the data root)."""
+    return hashlib.sha256(path.encode()).hexdigest().startswith(HELD_OUT_PREFIXES)
 
 
 def load_page_questions(root: Path) -> list[PageQuestion]:
@@ -96,22 +103,46 @@ def files_digest(root: Path) -> str:
     return h.hexdigest()[:16]
 
 
+def index_pages(root: Path, index: Path, embedder: Embedder) -> Path:
+    """The pages under root (`*/docs/*`, not the question files) indexed by the real indexer."""
+    from indexer.build import build_index
+    from indexer.corpus import CorpusOptions
+
+    log(f"indexing the structured pages of {root}")
+    build_index(root, index, embedder, replace=True, options=CorpusOptions(include=("*/docs/*",)))
+    return index
+
+
+def kb_questions(root: Path, kb: KnowledgeBase) -> list[KbQuestion]:
+    """The questions as the answer-model fit asks them of the indexed pages: answerable ones with
+    their answer's range, near misses (the page does not say) with none. A question whose answer
+    is not found once in its page is left out."""
+    from training.squad_kb import KbQuestion
+
+    by_path = {doc.path: doc for doc in kb.documents.values()}
+    out = []
+    for q in load_page_questions(root):
+        doc = by_path.get(q.path)
+        if doc is None:
+            continue
+        if q.answer is None:
+            out.append(KbQuestion(f"pages/{q.id}", q.question, doc.doc_id, ()))
+        elif (where := locate(doc.text, q.answer)) is not None:
+            out.append(KbQuestion(f"pages/{q.id}", q.question, doc.doc_id, (where,)))
+    return out
+
+
 def page_examples(
     root: Path, work: Path, embedder: Embedder | None = None
 ) -> tuple[list[Example], list[Example], dict[str, int]]:
     """(training examples, held-out examples, counts): one example per answerable question whose
     answer text is found once in its page and lies inside one unit."""
-    from indexer.build import build_index
-    from indexer.corpus import CorpusOptions
     from indexer.embedding import SentenceTransformerEmbedder
     from service.qa.pipeline import QAPipeline
 
     questions = [q for q in load_page_questions(root) if q.answer]
-    index = work / "structured-index"
     embedder = embedder or SentenceTransformerEmbedder()
-    log(f"indexing the structured pages of {root}")
-    build_index(root, index, embedder, replace=True, options=CorpusOptions(include=("*/docs/*",)))
-    pipeline = QAPipeline.load(index, embedder)
+    pipeline = QAPipeline.load(index_pages(root, work / "structured-index", embedder), embedder)
     kb = pipeline.kb
     by_path = {doc.path: doc for doc in kb.documents.values()}
     train: list[Example] = []
