@@ -259,7 +259,7 @@ def _page_check(
     return out | {"questions": sum(r.question.answerable for r in check)}
 
 
-def main() -> None:
+def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--kb", type=Path, required=True, help="folder written by training.squad_kb")
     parser.add_argument("--index", type=Path, required=True)
@@ -277,24 +277,34 @@ def main() -> None:
     )
     parser.add_argument("--pages-index", type=Path, default=None, help="where to index them")
     parser.add_argument("--pages-cache", type=Path, default=None, help="pickle of their collected records")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def _squad_records(args: argparse.Namespace, pipeline: QAPipeline, reader: Reranker) -> list[Record]:
+    """The SQuAD knowledge base's questions run through the pipeline (or the cached records)."""
+    if args.cache and args.cache.is_file():
+        records: list[Record] = pickle.loads(args.cache.read_bytes())
+        return records
+    questions = load_questions(args.kb / "questions.jsonl")
+    off_topic = [q for q in questions if not q.answerable and not q.hidden]
+    asked = [q for q in questions if q.answerable]
+    near = [q for q in questions if q.hidden]
+    questions = asked + off_topic[:: args.off_topic_every] + near
+    questions += paraphrased(questions, args.paraphrases) + typed(asked)
+    records = collect(pipeline, reader, questions)
+    if args.cache:
+        args.cache.write_bytes(pickle.dumps(records))
+    return records
+
+
+def main() -> None:
+    args = _parse_args()
     embedder = SentenceTransformerEmbedder()
     pipeline = QAPipeline.load(args.index, embedder)
     folder = {} if args.reranker is None else {"folder": args.reranker}
     # The backend serving picks ("auto"), so the weights fit the probabilities it will see.
     reader = Reranker(backend="auto", **folder)
-    if args.cache and args.cache.is_file():
-        records = pickle.loads(args.cache.read_bytes())
-    else:
-        questions = load_questions(args.kb / "questions.jsonl")
-        off_topic = [q for q in questions if not q.answerable and not q.hidden]
-        asked = [q for q in questions if q.answerable]
-        near = [q for q in questions if q.hidden]
-        questions = asked + off_topic[:: args.off_topic_every] + near
-        questions += paraphrased(questions, args.paraphrases) + typed(asked)
-        records = collect(pipeline, reader, questions)
-        if args.cache:
-            args.cache.write_bytes(pickle.dumps(records))
+    records = _squad_records(args, pipeline, reader)
     sources = [(pipeline, records)]  # each record with the knowledge base it was asked of
     if args.pages:
         sources.append(_page_records(args.pages, args.pages_index, args.pages_cache, embedder, reader))

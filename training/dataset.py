@@ -55,17 +55,22 @@ def digest(*parts: object) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def prepare_data(cfg: TrainConfig) -> Data:
-    """Training and validation examples, from the cache when the same inputs made them before."""
-    squad_sha = sha256_file(cfg.squad)
-    para_shas = [sha256_file(p) for p in cfg.paraphrases]
-    budget = cfg.max_train_questions or cfg.steps * cfg.batch
+def _cache_key(cfg: TrainConfig, squad_sha: str, para_shas: list[str], budget: int) -> str:
     key = digest(
         DATA_VERSION, squad_sha, para_shas, cfg.seed, cfg.pool_articles, cfg.retrieved_per_source,
         cfg.val_final, cfg.val_retrieved, budget, cfg.paraphrase_holdout, cfg.paraphrase_repeat,
     )  # fmt: skip
     if cfg.structured:  # left out of the key when unused, so older runs keep their cache
         key = digest(key, files_digest(cfg.structured), cfg.structured_repeat)
+    return key
+
+
+def prepare_data(cfg: TrainConfig) -> Data:
+    """Training and validation examples, from the cache when the same inputs made them before."""
+    squad_sha = sha256_file(cfg.squad)
+    para_shas = [sha256_file(p) for p in cfg.paraphrases]
+    budget = cfg.max_train_questions or cfg.steps * cfg.batch
+    key = _cache_key(cfg, squad_sha, para_shas, budget)
     cfg.work.mkdir(parents=True, exist_ok=True)
     cache = cfg.work / f"data-{key}.json.gz"
     if cache.is_file():
@@ -91,12 +96,7 @@ def prepare_data(cfg: TrainConfig) -> Data:
         cfg, articles, rng, pool_ids, by_id_train, para_train, budget
     )
     val, val_paraphrases = _validation_examples(cfg, articles, rng, held_ids, by_id_held, para_held)
-    val_structured: list[Example] = []
-    structured_info: dict[str, int] = {}
-    if cfg.structured:
-        pages, val_structured, structured_info = page_examples(cfg.structured, cfg.work)
-        # Few, and the point (production pools are pages like these): shown several times each.
-        train += pages * cfg.structured_repeat
+    val_structured, structured_info = _add_pages(cfg, train)
     info = {
         "squad_sha256": squad_sha,
         "paraphrase_files": {str(p): s for p, s in zip(cfg.paraphrases, para_shas, strict=True)},
@@ -113,14 +113,24 @@ def prepare_data(cfg: TrainConfig) -> Data:
         "train_examples": len(train),
         "val_examples": len(val),
     }
-    if cfg.structured:
-        info["structured"] = {"root": str(cfg.structured), "repeat": cfg.structured_repeat, **structured_info}
+    if structured_info:
+        info["structured"] = structured_info
     data = Data(train, val, val_paraphrases, reworded, reworded_original, val_structured, info)
     payload = {name: [e.to_json() for e in getattr(data, name)] for name in _FIELDS} | {"info": info}
     tmp = cache.with_suffix(".tmp")
     tmp.write_bytes(gzip.compress(json.dumps(payload).encode(), compresslevel=5))
     tmp.replace(cache)
     return data
+
+
+def _add_pages(cfg: TrainConfig, train: list[Example]) -> tuple[list[Example], dict[str, object]]:
+    """Structured pages' examples appended to train; (held-out pages' examples, counts)."""
+    if not cfg.structured:
+        return [], {}
+    pages, held, counts = page_examples(cfg.structured, cfg.work)
+    # Few, and the point (production pools are pages like these): shown several times each.
+    train += pages * cfg.structured_repeat
+    return held, {"root": str(cfg.structured), "repeat": cfg.structured_repeat, **counts}
 
 
 def _training_examples(
