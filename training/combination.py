@@ -330,13 +330,14 @@ def main() -> None:
             "off_topic": sum(not r.question.answerable and not r.question.hidden for r in records),
             "near_miss": sum(bool(r.question.hidden) for r in records),
         },
-        "structured_pages": {
-            "answerable": sum(r.question.answerable for r in page_records),
-            "near_miss": sum(not r.question.answerable for r in page_records),
-        },
         "accuracy_on_fit_questions": round(accuracy(pipeline, records, weights, depth), 4),
         **report,
     }
+    if page_records:
+        provenance["structured_pages"] = {
+            "answerable": sum(r.question.answerable for r in page_records),
+            "near_miss": sum(not r.question.answerable for r in page_records),
+        }
     model = AnswerModel(depth, weights, abstention, provenance)
     args.out.write_text(model.to_json() + "\n", encoding="utf-8")
     print(f"depth {depth}; answer model written to {args.out}")
