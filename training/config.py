@@ -53,8 +53,17 @@ class TrainConfig:
 
     def settings(self) -> dict[str, Any]:
         """The settings that decide the weights (paths and switches left out)."""
-        skip = {"squad", "out", "work", "paraphrases", "structured", "resume", "progress", "threads"}
-        skip.add("stop_at")
+        skip = {
+            "squad",
+            "out",
+            "work",
+            "paraphrases",
+            "structured",
+            "resume",
+            "progress",
+            "threads",
+            "stop_at",
+        }
         if self.structured is None:
             skip.add("structured_repeat")
         return {k: v for k, v in asdict(self).items() if k not in skip}
