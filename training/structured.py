@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -113,23 +112,29 @@ def index_pages(root: Path, index: Path, embedder: Embedder) -> Path:
     return index
 
 
+def _located(root: Path, kb: KnowledgeBase) -> list[tuple[PageQuestion, str | None, tuple[int, int] | None]]:
+    """Each question with its page's doc id (None: the page is not indexed) and its answer's
+    range in the page's canonical text (None: no answer, or not found exactly once)."""
+    by_path = {doc.path: doc for doc in kb.documents.values()}
+    out = []
+    for q in load_page_questions(root):
+        doc = by_path.get(q.path)
+        where = locate(doc.text, q.answer) if doc is not None and q.answer else None
+        out.append((q, None if doc is None else doc.doc_id, where))
+    return out
+
+
 def kb_questions(root: Path, kb: KnowledgeBase) -> list[KbQuestion]:
     """The questions as the answer-model fit asks them of the indexed pages: answerable ones with
     their answer's range, near misses (the page does not say) with none. A question whose answer
     is not found once in its page is left out."""
     from training.squad_kb import KbQuestion
 
-    by_path = {doc.path: doc for doc in kb.documents.values()}
-    out = []
-    for q in load_page_questions(root):
-        doc = by_path.get(q.path)
-        if doc is None:
-            continue
-        if q.answer is None:
-            out.append(KbQuestion(f"pages/{q.id}", q.question, doc.doc_id, ()))
-        elif (where := locate(doc.text, q.answer)) is not None:
-            out.append(KbQuestion(f"pages/{q.id}", q.question, doc.doc_id, (where,)))
-    return out
+    return [
+        KbQuestion(f"pages/{q.id}", q.question, doc_id, () if where is None else (where,))
+        for q, doc_id, where in _located(root, kb)
+        if doc_id is not None and (q.answer is None or where is not None)
+    ]
 
 
 def page_examples(
@@ -140,21 +145,17 @@ def page_examples(
     from indexer.embedding import SentenceTransformerEmbedder
     from service.qa.pipeline import QAPipeline
 
-    questions = [q for q in load_page_questions(root) if q.answer]
     embedder = embedder or SentenceTransformerEmbedder()
     pipeline = QAPipeline.load(index_pages(root, work / "structured-index", embedder), embedder)
-    kb = pipeline.kb
-    by_path = {doc.path: doc for doc in kb.documents.values()}
+    questions = [item for item in _located(root, pipeline.kb) if item[0].answer]
     train: list[Example] = []
     held: list[Example] = []
     counts = {"questions": len(questions), "not_found": 0, "across_units": 0, "added_positive": 0}
-    for q in questions:
-        doc = by_path.get(q.path)
-        where = locate(doc.text, q.answer or "") if doc else None
-        if doc is None or where is None:
+    for q, doc_id, where in questions:
+        if doc_id is None or where is None:
             counts["not_found"] += 1
             continue
-        example, added = _example(pipeline, q, doc.doc_id, where)
+        example, added = _example(pipeline, q, doc_id, where)
         if example is None:
             counts["across_units"] += 1
             continue
@@ -191,12 +192,3 @@ def _example(
     negatives = [u for u in units if not holds(u) and said not in kb.span_text(u).lower()]
     texts = candidate_texts(kb, [positives[0], *negatives])
     return Example(q.id, q.question, "", tuple(texts), 0, (), structured=True), added
-
-
-def summary(questions: Sequence[PageQuestion]) -> dict[str, int]:
-    """Counts by style and unit (for the data README)."""
-    out: dict[str, int] = {}
-    for q in questions:
-        for key in (f"style:{q.style}", f"unit:{q.unit}"):
-            out[key] = out.get(key, 0) + 1
-    return out
