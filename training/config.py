@@ -23,6 +23,13 @@ class TrainConfig:
     paraphrases: list[Path] = field(default_factory=list)
     structured: Path | None = None  # training/data/structured (pages + questions); None: SQuAD only
     structured_repeat: int = 3
+    # Questions with no answer in their group, trained with the pointwise loss only, so the
+    # probability says whether anything answers (abstention), not only which candidate does: the
+    # pages' near misses (on the page's topic, not said by it; needs `structured`), and this share
+    # of the SQuAD training questions shown once more with their paragraph hidden (the candidates
+    # are then sentences of other paragraphs, which do not hold the answer).
+    near_misses: bool = False
+    unanswerable_rate: float = 0.0
     steps: int = 3000
     batch: int = 8
     group: int = 6
@@ -66,6 +73,11 @@ class TrainConfig:
         }
         if self.structured is None:
             skip.add("structured_repeat")
+        # Left out at their defaults, so the shipped run keeps its fingerprint.
+        if not self.near_misses:
+            skip.add("near_misses")
+        if not self.unanswerable_rate:
+            skip.add("unanswerable_rate")
         return {k: v for k, v in asdict(self).items() if k not in skip}
 
 

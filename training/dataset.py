@@ -62,6 +62,8 @@ def _cache_key(cfg: TrainConfig, squad_sha: str, para_shas: list[str], budget: i
     )  # fmt: skip
     if cfg.structured:  # left out of the key when unused, so older runs keep their cache
         key = digest(key, files_digest(cfg.structured), cfg.structured_repeat)
+    if cfg.near_misses or cfg.unanswerable_rate:
+        key = digest(key, cfg.near_misses, cfg.unanswerable_rate)
     return key
 
 
@@ -127,7 +129,7 @@ def _add_pages(cfg: TrainConfig, train: list[Example]) -> tuple[list[Example], d
     """Structured pages' examples appended to train; (held-out pages' examples, counts)."""
     if not cfg.structured:
         return [], {}
-    pages, held, counts = page_examples(cfg.structured, cfg.work)
+    pages, held, counts = page_examples(cfg.structured, cfg.work, near_misses=cfg.near_misses)
     # Few, and the point (production pools are pages like these): shown several times each.
     train += pages * cfg.structured_repeat
     return held, {"root": str(cfg.structured), "repeat": cfg.structured_repeat, **counts}
@@ -171,8 +173,20 @@ def _training_examples(
     # Paraphrases are few and the point of the exercise (ours paraphrase; SQuAD's questions
     # copy the paragraph's words): `paraphrase_repeat` > 1 shows each of them more often.
     train += paraphrased * cfg.paraphrase_repeat
+    train += unanswered(train, cfg.unanswerable_rate, random.Random(f"{cfg.seed}/unanswered"))
     originals = [by_qid[e.qid.split("/")[0]] for e in reworded]
     return train, reworded, originals, len(paraphrased)
+
+
+def unanswered(examples: Sequence[Example], rate: float, rng: random.Random) -> list[Example]:
+    """A seeded `rate` share of the examples again with their paragraph hidden: the candidates are
+    then only retrieval hits from other paragraphs, which the mining kept free of the answer text,
+    so nothing in the group answers (a knowledge base that is on the topic but does not say)."""
+    usable = [e for e in examples if not e.structured and e.retrieved]
+    chosen = rng.sample(usable, round(rate * len(usable)))
+    return [
+        Example(f"{e.qid}/none", e.question, e.title, (), -1, e.retrieved, structured=False) for e in chosen
+    ]
 
 
 def _validation_examples(

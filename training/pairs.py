@@ -53,7 +53,7 @@ class Example:
     question: str
     title: str
     sentences: tuple[str, ...]  # the paragraph's sentences, in order
-    positive: int  # index into sentences
+    positive: int  # index into sentences; -1: nothing here answers (a near miss)
     retrieved: tuple[tuple[str, str], ...]  # (title, sentence) from other paragraphs, best first
     # Candidates already formatted as serving reads them (a pool of structured pages, see
     # training.structured): no title is added and no windows are made of them.
@@ -264,7 +264,8 @@ def load_paraphrases(paths: Sequence[Path]) -> list[tuple[str, str]]:
 
 @dataclass(frozen=True)
 class Group:
-    """One question's training group: candidate texts (already formatted) and which is positive."""
+    """One question's training group: candidate texts (already formatted) and which is positive
+    (-1: none is)."""
 
     question: str
     candidates: tuple[str, ...]
@@ -284,6 +285,8 @@ def make_group(
     """
     from service.reranker import candidate_input
 
+    if example.positive < 0:
+        return _unanswered_group(example, rng, size=size, title_rate=title_rate)
     sents = example.sentences
     pos = example.positive
     n_neg = size - 1
@@ -318,6 +321,21 @@ def make_group(
     order = list(range(len(texts)))
     rng.shuffle(order)
     return Group(example.question, tuple(texts[i] for i in order), order.index(0))
+
+
+def _unanswered_group(example: Example, rng: random.Random, *, size: int, title_rate: float) -> Group:
+    """A near miss's group: `size` candidates, none of which answers — a structured page's units,
+    or the best retrieval hits from other paragraphs (favoured, not only them, as above)."""
+    from service.reranker import candidate_input
+
+    if example.structured:
+        texts = list(example.sentences)
+        rng.shuffle(texts)
+        return Group(example.question, tuple(texts[:size]), -1)
+    top = list(example.retrieved[: size + 2])
+    rng.shuffle(top)
+    shown = [(t, title if rng.random() < title_rate else "") for title, t in top[:size]]
+    return Group(example.question, tuple(candidate_input(t, title=title) for t, title in shown), -1)
 
 
 def validation_pool(example: Example, *, retrieved: int) -> tuple[list[str], int, int]:

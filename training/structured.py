@@ -138,19 +138,25 @@ def kb_questions(root: Path, kb: KnowledgeBase) -> list[KbQuestion]:
 
 
 def page_examples(
-    root: Path, work: Path, embedder: Embedder | None = None
+    root: Path, work: Path, embedder: Embedder | None = None, *, near_misses: bool = False
 ) -> tuple[list[Example], list[Example], dict[str, int]]:
     """(training examples, held-out examples, counts): one example per answerable question whose
-    answer text is found once in its page and lies inside one unit."""
+    answer text is found once in its page and lies inside one unit; with `near_misses`, the
+    training pages' near misses too, as examples whose pool units all fail to answer."""
     from indexer.embedding import SentenceTransformerEmbedder
     from service.qa.pipeline import QAPipeline
 
     embedder = embedder or SentenceTransformerEmbedder()
     pipeline = QAPipeline.load(index_pages(root, work / "structured-index", embedder), embedder)
-    questions = [item for item in _located(root, pipeline.kb) if item[0].answer]
+    located = _located(root, pipeline.kb)
+    questions = [item for item in located if item[0].answer]
     train: list[Example] = []
     held: list[Example] = []
     counts = {"questions": len(questions), "not_found": 0, "across_units": 0, "added_positive": 0}
+    if near_misses:
+        misses = [_near_miss(pipeline, q) for q, doc, _ in located if not q.answer and doc and not q.held_out]
+        train += misses
+        counts["near_misses"] = len(misses)
     for q, doc_id, where in questions:
         if doc_id is None or where is None:
             counts["not_found"] += 1
@@ -165,19 +171,36 @@ def page_examples(
     return train, held, counts
 
 
+def _pool_units(pipeline: QAPipeline, question: str) -> tuple[KnowledgeBase, list[Candidate]]:
+    """The units the real pipeline reads for a question (its shortlist's, deeper than serving)."""
+    from service.qa.features import DEFAULT_WEIGHTS
+    from service.qa.reading import shortlist, units_read
+
+    kb = pipeline.kb
+    query = kb.analyzer.analyze(question)
+    vector, _ = pipeline.embed_question(query)
+    full = pipeline.pool(query, pipeline.retriever.retrieve(query, vector, None))
+    units, _ = units_read(kb, shortlist(full, DEFAULT_WEIGHTS, SHORTLIST))
+    return kb, units
+
+
+def _near_miss(pipeline: QAPipeline, q: PageQuestion) -> Example:
+    """A near miss's example: every unit of its pool, none of which answers (the page does not say)."""
+    from service.qa.reading import candidate_texts
+
+    kb, units = _pool_units(pipeline, q.question)
+    return Example(q.id, q.question, "", tuple(candidate_texts(kb, units)), -1, (), structured=True)
+
+
 def _example(
     pipeline: QAPipeline, q: PageQuestion, doc_id: str, where: tuple[int, int]
 ) -> tuple[Example | None, bool]:
     """(the question's example, whether its positive had to be added to the pool); no example
     when no single unit holds the answer."""
-    from service.qa.features import DEFAULT_WEIGHTS
-    from service.qa.reading import candidate_texts, shortlist, units_read
+    from service.qa.reading import candidate_texts
 
-    kb, (start, end) = pipeline.kb, where
-    query = kb.analyzer.analyze(q.question)
-    vector, _ = pipeline.embed_question(query)
-    full = pipeline.pool(query, pipeline.retriever.retrieve(query, vector, None))
-    units, _ = units_read(kb, shortlist(full, DEFAULT_WEIGHTS, SHORTLIST))
+    kb, units = _pool_units(pipeline, q.question)
+    start, end = where
 
     def holds(c: Candidate) -> bool:
         return kb.chunks[c.chunk_id].doc_id == doc_id and c.start <= start and end <= c.end

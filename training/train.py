@@ -165,14 +165,15 @@ def _step_loss(model: Any, tokenizer: Any, groups: Sequence[Any]) -> Any:
     listwise = []
     begin = 0
     for g in groups:
-        labels[begin + g.positive] = 1.0
-        group_logits = logits[begin : begin + len(g.candidates)]
-        listwise.append(
-            torch.nn.functional.cross_entropy(group_logits.unsqueeze(0), torch.tensor([g.positive]))
-        )
+        if g.positive >= 0:  # a group without an answer has nothing to rank: pointwise only
+            labels[begin + g.positive] = 1.0
+            group_logits = logits[begin : begin + len(g.candidates)]
+            listwise.append(
+                torch.nn.functional.cross_entropy(group_logits.unsqueeze(0), torch.tensor([g.positive]))
+            )
         begin += len(g.candidates)
     pointwise = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels)
-    return torch.stack(listwise).mean() + pointwise
+    return (torch.stack(listwise).mean() if listwise else logits.new_zeros(())) + pointwise
 
 
 def _fingerprint(cfg: TrainConfig, data: Data) -> str:
@@ -341,6 +342,9 @@ def parse_args(argv: Sequence[str] | None = None) -> TrainConfig:
     p.add_argument("--work", type=Path, default=defaults.work, help="cache of mined data and checkpoints")
     p.add_argument("--paraphrases", type=Path, nargs="*", default=[], help="JSONL files of {id, question}")
     p.add_argument("--structured", type=Path, default=None, help="parts with docs/, questions.jsonl")
+    p.add_argument(
+        "--near-misses", action="store_true", help="train the pages' near misses as groups without an answer"
+    )
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint of the same run")
     p.add_argument("--no-progress", dest="progress", action="store_false")
     ints = (
@@ -350,7 +354,7 @@ def parse_args(argv: Sequence[str] | None = None) -> TrainConfig:
     )
     for name in ints.split():
         p.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(defaults, name))
-    for name in ("lr", "head_lr", "warmup", "weight_decay", "title_rate", "window_rate"):
+    for name in ("lr", "head_lr", "warmup", "weight_decay", "title_rate", "window_rate", "unanswerable_rate"):
         p.add_argument(f"--{name.replace('_', '-')}", type=float, default=getattr(defaults, name))
     args = p.parse_args(argv)
     cfg = TrainConfig(**vars(args))
@@ -360,6 +364,10 @@ def parse_args(argv: Sequence[str] | None = None) -> TrainConfig:
         p.error("need --group >= 2, --batch >= 1, --steps >= 1")
     if not math.isfinite(cfg.lr):
         p.error("--lr must be finite")
+    if not 0 <= cfg.unanswerable_rate <= 1:
+        p.error("--unanswerable-rate must be within [0, 1]")
+    if cfg.near_misses and cfg.structured is None:
+        p.error("--near-misses needs --structured")
     return cfg
 
 
