@@ -10,7 +10,8 @@ Designed for a 2-core CPU and a run of at most two hours:
 - pairs are short (`--max-length`) and padded per batch to the longest, not to a fixed length;
 - each step is `--batch` questions x `--group` candidates (one positive), trained with a listwise
   softmax loss over the group (ranking) plus a pointwise logistic loss (so the output reads as a
-  probability, which abstention needs);
+  probability, which abstention needs); with `--near-misses` / `--unanswerable-rate` some groups
+  have no positive (nothing in them answers) and add only the pointwise loss;
 - everything random is derived from `--seed` and the step number, so a resumed run draws the
   same batches and dropout masks as an uninterrupted one; checkpoints every `--checkpoint-every`
   steps in the work folder (`--work`), and `--resume` continues from the last one;
