@@ -94,3 +94,9 @@ def test_examples_read_units_as_serving_does(tmp_path: Path, embedder: Embedder)
     [(start, end)] = answerable.answers
     assert kb.documents[answerable.doc_id].text[start:end] == "A replacement card costs 2 GBP."
     assert (near_miss.question, near_miss.answers) == ("is the library open on sundays", ())
+    # A training page's near miss is trained only when asked for: a group of its pool's units.
+    assert counts["near_misses"] == 0 and counts["held_out_near_misses"] == 0
+    train, _, counts = page_examples(tmp_path, tmp_path / "work", embedder, near_misses=True)
+    [miss] = [e for e in train if e.positive < 0]
+    assert counts["near_misses"] == 1 and miss.question == "is the library open on sundays"
+    assert miss.structured and miss.sentences and example.sentences[0] in miss.sentences

@@ -18,6 +18,7 @@ from training.config import TrainConfig
 from training.dataset import unanswered
 from training.pairs import Example, Group, make_group
 from training.train import _step_loss, parse_args
+from training.validate import evaluate, rank_auc
 
 RETRIEVED = tuple(
     (f"Article {i}", f"Retrieved sentence number {i} about something else entirely.") for i in range(9)
@@ -111,3 +112,29 @@ def test_near_misses_need_the_pages_and_the_rate_a_share() -> None:
         parse_args(["--squad", "s.json", "--out", "o", "--unanswerable-rate", "1.5"])
     cfg = parse_args(["--squad", "s.json", "--out", "o", "--structured", "d", "--near-misses"])
     assert cfg.near_misses and cfg.structured == Path("d")
+
+
+def test_rank_auc_by_hand() -> None:
+    # Pairs: 0.9 beats 0.5 and 0.4; 0.4 loses to 0.5 and ties 0.4 (half): 2.5 of 4.
+    assert rank_auc([0.9, 0.4], [0.5, 0.4]) == pytest.approx(0.625)
+    assert rank_auc([1.0], [0.0, 0.5]) == 1.0
+
+
+def test_validation_leaves_near_misses_out_of_top1_and_measures_their_auc() -> None:
+    tokenizer = load_tokenizer(bundled_base_path(), 64)
+    long_answer = (
+        "The crumb tastes sour because lactic acid bacteria ferment the dough for many hours overnight."
+    )
+    answerable = [
+        Example(f"a{i}", "why sour", "", (long_answer, "Short one."), 0, (), structured=True)
+        for i in range(2)
+    ]
+    wrong_first = Example("a2", "why sour", "", ("Short one.", long_answer), 0, (), structured=True)
+    misses = [
+        Example(f"n{i}", "why sour", "", ("Tiny.", "Also tiny."), -1, (), structured=True) for i in range(3)
+    ]
+    out = evaluate(_FixedLogits(), tokenizer, [*answerable, wrong_first, *misses], retrieved=0)
+    # The stand-in scores longer pairs higher: the long candidate wins each answerable pool.
+    assert out["n"] == 3 and out["pool_top1"] == pytest.approx(2 / 3)
+    assert out["near_misses"] == 3 and out["near_miss_auc"] == 1.0
+    assert "near_miss_auc" not in evaluate(_FixedLogits(), tokenizer, answerable, retrieved=0)

@@ -141,8 +141,10 @@ def page_examples(
     root: Path, work: Path, embedder: Embedder | None = None, *, near_misses: bool = False
 ) -> tuple[list[Example], list[Example], dict[str, int]]:
     """(training examples, held-out examples, counts): one example per answerable question whose
-    answer text is found once in its page and lies inside one unit; with `near_misses`, the
-    training pages' near misses too, as examples whose pool units all fail to answer."""
+    answer text is found once in its page and lies inside one unit. Near misses become examples
+    whose pool units all fail to answer (`positive` -1): the held-out pages' always (validation:
+    does the model's probability tell them from answerable questions?), the training pages' with
+    `near_misses`."""
     from indexer.embedding import SentenceTransformerEmbedder
     from service.qa.pipeline import QAPipeline
 
@@ -153,10 +155,11 @@ def page_examples(
     train: list[Example] = []
     held: list[Example] = []
     counts = {"questions": len(questions), "not_found": 0, "across_units": 0, "added_positive": 0}
-    if near_misses:
-        misses = [_near_miss(pipeline, q) for q, doc, _ in located if not q.answer and doc and not q.held_out]
-        train += misses
-        counts["near_misses"] = len(misses)
+    misses = [q for q, doc, _ in located if not q.answer and doc and (near_misses or q.held_out)]
+    for q in misses:
+        (held if q.held_out else train).append(_near_miss(pipeline, q))
+    counts["near_misses"] = sum(not q.held_out for q in misses)
+    counts["held_out_near_misses"] = len(misses) - counts["near_misses"]
     for q, doc_id, where in questions:
         if doc_id is None or where is None:
             counts["not_found"] += 1

@@ -296,6 +296,8 @@ def _validate(run: _Run, record: dict[str, Any]) -> str:
         st = evaluate(run.model, run.tokenizer, data.val_structured, retrieved=0)
         record["val_structured"] = st
         line += f"; structured pages: pool top-1 {st['pool_top1']:.3f} (n={int(st['n'])})"
+        if "near_miss_auc" in st:
+            line += f", near-miss AUC {st['near_miss_auc']:.3f} (n={int(st['near_misses'])})"
     _train_mode(run.model, run.frozen)
     return line
 
