@@ -61,7 +61,8 @@ def _cache_key(cfg: TrainConfig, squad_sha: str, para_shas: list[str], budget: i
         cfg.val_final, cfg.val_retrieved, budget, cfg.paraphrase_holdout, cfg.paraphrase_repeat,
     )  # fmt: skip
     if cfg.structured:  # left out of the key when unused, so older runs keep their cache
-        key = digest(key, files_digest(cfg.structured), cfg.structured_repeat)
+        # "held-out near misses": caches from before validation kept them are not reused.
+        key = digest(key, files_digest(cfg.structured), cfg.structured_repeat, "held-out near misses")
     if cfg.near_misses or cfg.unanswerable_rate:
         key = digest(key, cfg.near_misses, cfg.unanswerable_rate)
     return key
