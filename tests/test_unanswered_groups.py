@@ -35,7 +35,7 @@ def _squad_example(qid: str = "q1", positive: int = 1) -> Example:
 
 
 def test_a_hidden_paragraph_group_reads_only_retrieval_hits() -> None:
-    example = _squad_example(positive=-1)
+    (example,) = unanswered([_squad_example()], 1.0, random.Random(0))  # its paragraph is hidden
     group = make_group(example, random.Random(0), size=5, title_rate=0.5, window_rate=0.2)
     assert group.positive == -1
     assert len(group.candidates) == 5

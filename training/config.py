@@ -30,6 +30,10 @@ class TrainConfig:
     # are then sentences of other paragraphs, which do not hold the answer).
     near_misses: bool = False
     unanswerable_rate: float = 0.0
+    # This share of the SQuAD training questions asked once more about another name or number
+    # (training.perturb), with their own paragraph shown: nothing answers, though the answer
+    # sentence matches every other word of the question.
+    perturbed_rate: float = 0.0
     steps: int = 3000
     batch: int = 8
     group: int = 6
@@ -78,6 +82,8 @@ class TrainConfig:
             skip.add("near_misses")
         if not self.unanswerable_rate:
             skip.add("unanswerable_rate")
+        if not self.perturbed_rate:
+            skip.add("perturbed_rate")
         return {k: v for k, v in asdict(self).items() if k not in skip}
 
 

@@ -33,6 +33,7 @@ from training.pairs import (
     load_paraphrases,
     locate_all,
 )
+from training.perturb import PERTURB_VERSION, perturbed
 from training.squad import Article, load_squad, sha256_file
 from training.structured import files_digest, page_examples
 
@@ -65,6 +66,8 @@ def _cache_key(cfg: TrainConfig, squad_sha: str, para_shas: list[str], budget: i
         key = digest(key, files_digest(cfg.structured), cfg.structured_repeat, "held-out near misses")
     if cfg.near_misses or cfg.unanswerable_rate:
         key = digest(key, cfg.near_misses, cfg.unanswerable_rate)
+    if cfg.perturbed_rate:
+        key = digest(key, "perturbed", PERTURB_VERSION, cfg.perturbed_rate)
     return key
 
 
@@ -174,7 +177,9 @@ def _training_examples(
     # Paraphrases are few and the point of the exercise (ours paraphrase; SQuAD's questions
     # copy the paragraph's words): `paraphrase_repeat` > 1 shows each of them more often.
     train += paraphrased * cfg.paraphrase_repeat
-    train += unanswered(train, cfg.unanswerable_rate, random.Random(f"{cfg.seed}/unanswered"))
+    sources = list(train)  # the answered questions, before any group without an answer is added
+    train += unanswered(sources, cfg.unanswerable_rate, random.Random(f"{cfg.seed}/unanswered"))
+    train += perturbed(sources, cfg.perturbed_rate, random.Random(f"{cfg.seed}/perturbed"))
     originals = [by_qid[e.qid.split("/")[0]] for e in reworded]
     return train, reworded, originals, len(paraphrased)
 

@@ -332,10 +332,28 @@ def _unanswered_group(example: Example, rng: random.Random, *, size: int, title_
         texts = list(example.sentences)
         rng.shuffle(texts)
         return Group(example.question, tuple(texts[:size]), -1)
+    if example.sentences:  # a question asked about another name (training.perturb)
+        return _swapped_group(example, rng, size=size, title_rate=title_rate)
     top = list(example.retrieved[: size + 2])
     rng.shuffle(top)
     shown = [(t, title if rng.random() < title_rate else "") for title, t in top[:size]]
     return Group(example.question, tuple(candidate_input(t, title=title) for t, title in shown), -1)
+
+
+def _swapped_group(example: Example, rng: random.Random, *, size: int, title_rate: float) -> Group:
+    """A perturbed question's group: the sentence that answered the original question (always),
+    about half the group from the rest of its paragraph, the remainder retrieval hits."""
+    from service.reranker import candidate_input
+
+    rest = [s for s in example.sentences[1:] if len(s.split()) >= MIN_WORDS]
+    rng.shuffle(rest)
+    own = [(example.sentences[0], example.title), *((s, example.title) for s in rest[: size // 2 - 1])]
+    top = list(example.retrieved[: size + 2])
+    rng.shuffle(top)
+    shown = own + [(t, title) for title, t in top[: size - len(own)]]
+    texts = [candidate_input(t, title=title if rng.random() < title_rate else "") for t, title in shown]
+    rng.shuffle(texts)
+    return Group(example.question, tuple(texts), -1)
 
 
 def validation_pool(example: Example, *, retrieved: int) -> tuple[list[str], int, int]:
