@@ -71,22 +71,26 @@ clean:
 
 # Train the answer reranker into service/models/reranker/ with the shipped settings (the defaults in
 # training/config.py), from SQuAD v1.1 (SQUAD=path/to/train-v1.1.json[.gz] for another copy) plus
-# the paraphrased questions in training/data/. About 65-70 min on 2 idle cores (mining, then 3,000
-# steps); an interrupted run resumes from its last checkpoint (under ~/.cache/kbqa/reranker-train).
+# the paraphrased questions and structured pages in training/data/, and groups in which nothing
+# answers (the pages' near misses; SQuAD questions with their paragraph hidden or asked about another
+# name or number). About 60-70 min on 2 idle cores (mining, then 3,000 steps); an interrupted run
+# resumes from its last checkpoint (under ~/.cache/kbqa/reranker-train).
 .PHONY: train-reranker
 train-reranker: SQUAD ?= ../shared/datasets/squad-v1.1-train/train-v1.1.json.gz
 train-reranker: $(STAMP)
 	nice -n 15 $(BIN)/python -m training.train --squad $(SQUAD) --out service/models/reranker --resume \
-	  --paraphrases $(wildcard training/data/paraphrases-*.jsonl)
+	  --paraphrases $(wildcard training/data/paraphrases-*.jsonl) \
+	  --structured training/data/structured --near-misses --unanswerable-rate 0.1 --perturbed-rate 0.2
 
 # Fit the abstention model (service/qa/abstention.json) and how the reranker is combined with
 # the span features, with abstention beside it (service/qa/answer_model.json), on held-out SQuAD
 # articles indexed as a knowledge base — never on the eval sets. About 10 min on 2 idle cores
-# (indexing 8 articles, then ~1,600 questions).
+# (indexing 8 articles, then ~1,600 questions). The shortlist depth is capped at 6 by the latency
+# budget (make bench, /ask at concurrency 1: p50 48 ms at depth 6, 75 ms at depth 12; target 50 ms).
 FIT_WORK ?= /tmp/kbqa-fit
 fit: SQUAD ?= ../shared/datasets/squad-v1.1-train/train-v1.1.json.gz
 fit: $(STAMP)
 	$(BIN)/python -m training.squad_kb --squad $(SQUAD) --out $(FIT_WORK)/kb
 	$(BIN)/kbqa index --corpus $(FIT_WORK)/kb/corpus --out $(FIT_WORK)/index --replace
 	$(BIN)/python -m training.combination --kb $(FIT_WORK)/kb --index $(FIT_WORK)/index \
-	  --paraphrases training/data/combination/paraphrases-heldout.jsonl
+	  --paraphrases training/data/combination/paraphrases-heldout.jsonl --max-depth 6

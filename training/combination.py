@@ -196,13 +196,14 @@ def plain_signals(pipeline: QAPipeline, r: Record) -> Signals:
 
 
 def pick_depth(
-    pipeline: QAPipeline, fit_part: list[Record], check: list[Record]
+    pipeline: QAPipeline, fit_part: list[Record], check: list[Record], max_depth: int = 0
 ) -> tuple[int, dict[str, object]]:
-    """The smallest depth within half a point of the best on the check articles."""
+    """The smallest depth within half a point of the best on the check articles, among those
+    up to `max_depth` (0: all): each unit read costs a model call, so the latency budget caps it."""
     base = dict(DEFAULT_WEIGHTS) | {READER_FEATURE: 0.0}
     alone = dict.fromkeys(NAMES, 0.0) | {READER_FEATURE: 1.0}
     results = {}
-    for depth in DEPTHS:
+    for depth in [d for d in DEPTHS if not max_depth or d <= max_depth] or [max_depth]:
         weights = fit_weights(fit_part, depth)
         results[depth] = accuracy(pipeline, check, weights, depth)
         print(
@@ -271,6 +272,9 @@ def _parse_args() -> argparse.Namespace:
         "--abstention-out", type=Path, default=DEFAULT_MODEL_PATH, help="model without reranker"
     )
     parser.add_argument("--depth", type=int, default=0, help="shortlist depth (0: chosen on check articles)")
+    parser.add_argument(
+        "--max-depth", type=int, default=0, help="largest depth the choice may take (0: any; latency)"
+    )
     parser.add_argument("--reranker", type=Path, default=None, help="model folder (default: the bundled one)")
     parser.add_argument(
         "--pages", type=Path, default=None, help="structured pages + questions (training/data)"
@@ -317,7 +321,7 @@ def main() -> None:
     report: dict[str, object] = {}
     depth = args.depth
     if not depth:
-        depth, report = pick_depth(pipeline, fit_part, check)
+        depth, report = pick_depth(pipeline, fit_part, check, args.max_depth)
     if len(sources) > 1:
         report["pages"] = _page_check(*sources[1], fit_part, depth)
     weights = fit_weights(records + page_records, depth)

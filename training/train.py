@@ -50,8 +50,7 @@ from training.checkpoints import (
 from training.config import TrainConfig, log
 from training.dataset import Data, digest, prepare_data
 from training.pairs import Example, make_group
-from training.perturb import perturbed
-from training.validate import evaluate
+from training.validate import evaluate, swap_validation
 
 CHUNK = 16  # pairs per forward pass within a step (by length: less padding)
 
@@ -293,7 +292,9 @@ def _validate(run: _Run, record: dict[str, Any]) -> str:
         rw = evaluate(run.model, run.tokenizer, reworded, retrieved=cfg.val_retrieved)
         record["val_reworded"] = rw
         line += f"; reworded questions: in-paragraph {rw['in_paragraph_top1']:.3f} pool {rw['pool_top1']:.3f}"
-    swapped = _swap_validation(run, data.val[: cfg.val_questions])
+    swapped = swap_validation(
+        run.model, run.tokenizer, data.val[: cfg.val_questions], cfg.seed, cfg.val_retrieved
+    )
     if swapped is not None:
         record["val_swapped"] = swapped
         line += f"; swapped-name AUC {swapped['near_miss_auc']:.3f} (n={int(swapped['near_misses'])})"
@@ -305,16 +306,6 @@ def _validate(run: _Run, record: dict[str, Any]) -> str:
             line += f", near-miss AUC {st['near_miss_auc']:.3f} (n={int(st['near_misses'])})"
     _train_mode(run.model, run.frozen)
     return line
-
-
-def _swap_validation(run: _Run, examples: list[Example]) -> dict[str, float] | None:
-    """Held-out questions beside the same questions asked about another name or number
-    (training.perturb): `near_miss_auc` says how often the real question's best candidate
-    outscores its swapped twin's, whose paragraph no longer answers it."""
-    swapped = perturbed(examples, 1.0, random.Random(f"{run.cfg.seed}/perturbed-val"))
-    if not swapped:
-        return None
-    return evaluate(run.model, run.tokenizer, [*examples, *swapped], retrieved=run.cfg.val_retrieved)
 
 
 def _finish(run: _Run, history: list[dict[str, Any]], wall: float) -> dict[str, Any]:
@@ -341,7 +332,9 @@ def _finish(run: _Run, history: list[dict[str, Any]], wall: float) -> dict[str, 
         "validation_reworded": measure(data.val_reworded),
         "validation_reworded_original_wording": measure(data.val_reworded_original),
         "validation_structured_pages": measure(data.val_structured),
-        "validation_swapped_names": _swap_validation(run, data.val),
+        "validation_swapped_names": swap_validation(
+            run.model, run.tokenizer, data.val, cfg.seed, cfg.val_retrieved
+        ),
         "threads": cfg.threads,
         "torch": torch.__version__,
     }
@@ -373,16 +366,8 @@ def parse_args(argv: Sequence[str] | None = None) -> TrainConfig:
     )
     for name in ints.split():
         p.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(defaults, name))
-    for name in (
-        "lr",
-        "head_lr",
-        "warmup",
-        "weight_decay",
-        "title_rate",
-        "window_rate",
-        "unanswerable_rate",
-        "perturbed_rate",
-    ):
+    floats = "lr head_lr warmup weight_decay title_rate window_rate unanswerable_rate perturbed_rate"
+    for name in floats.split():
         p.add_argument(f"--{name.replace('_', '-')}", type=float, default=getattr(defaults, name))
     args = p.parse_args(argv)
     cfg = TrainConfig(**vars(args))
@@ -392,10 +377,9 @@ def parse_args(argv: Sequence[str] | None = None) -> TrainConfig:
         p.error("need --group >= 2, --batch >= 1, --steps >= 1")
     if not math.isfinite(cfg.lr):
         p.error("--lr must be finite")
-    if not 0 <= cfg.unanswerable_rate <= 1:
-        p.error("--unanswerable-rate must be within [0, 1]")
-    if not 0 <= cfg.perturbed_rate <= 1:
-        p.error("--perturbed-rate must be within [0, 1]")
+    for name in ("unanswerable_rate", "perturbed_rate"):
+        if not 0 <= getattr(cfg, name) <= 1:
+            p.error(f"--{name.replace('_', '-')} must be within [0, 1]")
     if cfg.near_misses and cfg.structured is None:
         p.error("--near-misses needs --structured")
     return cfg

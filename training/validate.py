@@ -66,6 +66,22 @@ def evaluate(
     return out
 
 
+def swap_validation(
+    model: Any, tokenizer: Any, examples: Sequence[Example], seed: int, retrieved: int
+) -> dict[str, float] | None:
+    """Held-out questions beside the same questions asked about another name or number
+    (training.perturb): `near_miss_auc` says how often the real question's best candidate
+    outscores its swapped twin's, whose paragraph no longer answers it."""
+    import random
+
+    from training.perturb import perturbed
+
+    swapped = perturbed(examples, 1.0, random.Random(f"{seed}/perturbed-val"))
+    if not swapped:
+        return None
+    return evaluate(model, tokenizer, [*examples, *swapped], retrieved=retrieved)
+
+
 def rank_auc(positives: Sequence[float], negatives: Sequence[float]) -> float:
     """The probability that a positive scores above a negative, ties counting half (the
     Mann-Whitney form of the ROC AUC)."""
