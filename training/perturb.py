@@ -61,8 +61,9 @@ def _donations(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def perturb_question(question: str, paragraph: str, answer_sentence: str, donors: Sequence[str],
-                     rng: random.Random) -> str | None:  # fmt: skip
+def perturb_question(
+    question: str, paragraph: str, answer_sentence: str, donors: Sequence[str], rng: random.Random
+) -> str | None:
     """The question with one anchor it shares with the answer sentence replaced by a phrase of the
     same kind from the donor texts that the paragraph does not mention; None when there is none."""
     said = answer_sentence.lower()
@@ -71,16 +72,12 @@ def perturb_question(question: str, paragraph: str, answer_sentence: str, donors
         return None
     phrase, start, end, kind = rng.choice(shared)
     lowered = paragraph.lower()
+    # Not said by the paragraph, not already asked, and not a longer form of the anchor.
     options = sorted(
-        {p for text in donors for p, k in _donations(text) if k == kind}
-        - {p for p, _, _, _ in anchors(paragraph)},
-    )
-    # Not said by the paragraph, not already asked, and not a longer or shorter form of the anchor.
-    options = [
         p
-        for p in options
+        for p in {p for text in donors for p, k in _donations(text) if k == kind}
         if p.lower() not in lowered and p.lower() not in question.lower() and phrase.lower() not in p.lower()
-    ]
+    )
     if not options:
         return None
     return question[:start] + rng.choice(options) + question[end:]
