@@ -144,3 +144,10 @@ def test_rewordings_from_several_files_keep_their_answers_and_distinct_ids(tmp_p
         ("q1/p1", "is the kettle descaled every week?"),
     ]
     assert all(q.answers == asked.answers and q.doc_id == asked.doc_id for q in out)
+
+
+def test_the_depths_tried_stop_at_the_latency_cap() -> None:
+    assert combination.candidate_depths() == [6, 8, 10, 12, 16, 20]
+    assert combination.candidate_depths(6) == [6]
+    assert combination.candidate_depths(11) == [6, 8, 10]
+    assert combination.candidate_depths(4) == [4]  # below every listed depth: the cap itself

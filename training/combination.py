@@ -195,6 +195,12 @@ def plain_signals(pipeline: QAPipeline, r: Record) -> Signals:
     return abstention_signals(pipeline.kb, pipeline.lexical, r.query, r.retrieved, r.full, best, r.without)
 
 
+def candidate_depths(max_depth: int = 0) -> list[int]:
+    """The depths the fit tries: all of DEPTHS, or those up to `max_depth` (0: no cap), or the
+    cap itself when it is below them all."""
+    return [d for d in DEPTHS if not max_depth or d <= max_depth] or [max_depth]
+
+
 def pick_depth(
     pipeline: QAPipeline, fit_part: list[Record], check: list[Record], max_depth: int = 0
 ) -> tuple[int, dict[str, object]]:
@@ -203,7 +209,7 @@ def pick_depth(
     base = dict(DEFAULT_WEIGHTS) | {READER_FEATURE: 0.0}
     alone = dict.fromkeys(NAMES, 0.0) | {READER_FEATURE: 1.0}
     results = {}
-    for depth in [d for d in DEPTHS if not max_depth or d <= max_depth] or [max_depth]:
+    for depth in candidate_depths(max_depth):
         weights = fit_weights(fit_part, depth)
         results[depth] = accuracy(pipeline, check, weights, depth)
         print(
