@@ -50,7 +50,7 @@ from training.checkpoints import (
 from training.config import TrainConfig, log
 from training.dataset import Data, digest, prepare_data
 from training.pairs import Example, make_group
-from training.validate import evaluate, swap_validation
+from training.validate import evaluate, evaluate_with_twins
 
 CHUNK = 16  # pairs per forward pass within a step (by length: less padding)
 
@@ -281,7 +281,9 @@ def _loop(run: _Run, start: int, end: int, wall_before: float) -> float:
 def _validate(run: _Run, record: dict[str, Any]) -> str:
     """Validate on the first held-out questions (and reworded ones) into record; the line to show."""
     cfg, data = run.cfg, run.data
-    val = evaluate(run.model, run.tokenizer, data.val[: cfg.val_questions], retrieved=cfg.val_retrieved)
+    val, swapped = evaluate_with_twins(
+        run.model, run.tokenizer, data.val[: cfg.val_questions], cfg.seed, cfg.val_retrieved
+    )
     record["val"] = val
     line = (
         f"step {record['step']}: loss {record['loss']:.3f}  held-out in-paragraph top-1 "
@@ -292,9 +294,6 @@ def _validate(run: _Run, record: dict[str, Any]) -> str:
         rw = evaluate(run.model, run.tokenizer, reworded, retrieved=cfg.val_retrieved)
         record["val_reworded"] = rw
         line += f"; reworded questions: in-paragraph {rw['in_paragraph_top1']:.3f} pool {rw['pool_top1']:.3f}"
-    swapped = swap_validation(
-        run.model, run.tokenizer, data.val[: cfg.val_questions], cfg.seed, cfg.val_retrieved
-    )
     if swapped is not None:
         record["val_swapped"] = swapped
         line += f"; swapped-name AUC {swapped['near_miss_auc']:.3f} (n={int(swapped['near_misses'])})"
@@ -320,7 +319,11 @@ def _finish(run: _Run, history: list[dict[str, Any]], wall: float) -> dict[str, 
     def measure(examples: list[Example]) -> dict[str, float] | None:
         return evaluate(run.model, run.tokenizer, examples, retrieved=cfg.val_retrieved) if examples else None
 
-    final = measure(data.val)
+    final, swapped = (
+        evaluate_with_twins(run.model, run.tokenizer, data.val, cfg.seed, cfg.val_retrieved)
+        if data.val
+        else (None, None)
+    )
     summary: dict[str, Any] = {
         "settings": cfg.settings(),
         "data": data.info,
@@ -332,9 +335,7 @@ def _finish(run: _Run, history: list[dict[str, Any]], wall: float) -> dict[str, 
         "validation_reworded": measure(data.val_reworded),
         "validation_reworded_original_wording": measure(data.val_reworded_original),
         "validation_structured_pages": measure(data.val_structured),
-        "validation_swapped_names": swap_validation(
-            run.model, run.tokenizer, data.val, cfg.seed, cfg.val_retrieved
-        ),
+        "validation_swapped_names": swapped,
         "threads": cfg.threads,
         "torch": torch.__version__,
     }
