@@ -69,12 +69,19 @@ def test_overflow_counts_tens_of_words_beyond_the_free_length() -> None:
         ("which apps need MFA", "MFA adds a second step to sign-in.", False, True, 0.5),
         ("which apps need MFA", "However, the CEO and the board decide.", False, True, 0.5),
         ("which metric does the CFO watch", "The CFO watches cash flow.", False, True, 0.5),
+        ("how do I join the VPN?", "To connect, open the client and sign in.", False, True, 1.0),
+        ("how do I join the VPN?", "Use the Connect button in the tray.", False, True, 1.0),
+        ("how do I join the VPN?", "Access must be requested through a ticket.", False, True, 1.0),
+        ("how do I join the VPN?", "The VPN encrypts: you approve a prompt.", False, True, 0.5),
+        ("how to book a room", "Rooms are booked in Outlook; then pick a slot.", False, True, 1.0),
+        ("how can I tell when it is ready?", "Use it when it is bubbly.", False, True, 0.5),
     ],
 )
 def test_answer_type(question: str, span: str, fragment: bool, both_sides: bool, expected: float) -> None:
     """A role for "who", a cause for "why", a condition for "when does", a date for "when was", a
     number (of the thing counted) for "how many", money for "what does it cost", a contrast for a
-    comparison, a list for "which X"; 0.5 when the question asks for nothing in particular."""
+    comparison, a list for "which X", an instruction for "how do I"; 0.5 when the question asks for
+    nothing in particular."""
     assert answer_type(question, span, fragment=fragment, both_sides=both_sides) == expected
 
 

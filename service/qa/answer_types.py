@@ -1,7 +1,7 @@
 """What kind of thing a question asks for, and whether a span has it: a role for "who", a cause
 for "why", a condition for "when does", a quantity of the right kind for "how many / how much /
-when was", a contrast for "X vs Y", a list for "which X". Read from the question's wording with
-regular expressions; pure functions."""
+when was", a contrast for "X vs Y", a list for "which X", instructions for "how do I". Read
+from the question's wording with regular expressions; pure functions."""
 
 from __future__ import annotations
 
@@ -63,6 +63,28 @@ _ENUMERATION = re.compile(
     r"\b(?!(?:however|therefore|instead|additionally|moreover|also|finally|ultimately|overall|thus|"
     r"meanwhile|furthermore|similarly|likewise|yes|no|today|first|second|then|now)\b)\w+,\s+"
     r"(?:[\w'-]+\s+){0,4}(?:and|or)\s+\w",
+    re.IGNORECASE,
+)
+# "how do I report phishing", "how to book a room": instructions, best given as steps ("To enrol,
+# install the app, open ..."), an imperative ("Use the Report button") or what one must do.
+_ASKS_PROCEDURE = re.compile(
+    # ("how can I tell when / know if ..." asks for a sign, not steps)
+    r"^\s*how\s+(?:do|can|should|could|would|shall|must)\s+(?:i|we|you)\b(?!\s+(?:tell|know|see)\b)|"
+    r"^\s*how\s+to\b|"
+    r"\b(?:steps?|procedure|process)\s+(?:to|for)\b",
+    re.IGNORECASE,
+)
+_ACTION = (
+    r"(?:use|install|open|go|click|select|choose|enter|type|sign|log|visit|fill|submit|send|email|call|"
+    r"contact|ask|press|tap|scan|download|follow|request|book|complete|register|enrol|enroll|create|add|"
+    r"attach|upload|navigate|check|set|turn|switch|raise|report|bring|pick|take|remove|reset|restart|"
+    r"plug|hold|place|put|write|tell|apply)\b"
+)
+_INSTRUCTION = re.compile(
+    # an imperative opening a sentence, a clause or a step ("To enrol, install ...; then open ...")
+    rf"(?:^\s*|[.:;!]\s+|,\s+(?:then\s+)?|\bthen\s+|^\s*to\s+[a-z]+[^,.]{{0,60}},\s+){_ACTION}|"
+    r"\byou\s+(?:need\s+to|must|should|have\s+to|will\s+need\s+to)\s+\w+|"
+    r"\b(?:must|should|can)\s+be\s+(?:requested|submitted|approved|booked|raised|reported|sent|filed)\b",
     re.IGNORECASE,
 )
 # "what do X and Y have in common": a span about what both share.
@@ -175,7 +197,8 @@ def question_asks(question: str) -> str:
     question (a pool scores dozens of spans against the same question)."""
     tests = (
         ("who", _WHO), ("why", _WHY), ("when", _WHEN), ("quantity", None), ("instances", _ASKS_INSTANCES),
-        ("common", _ASKS_COMMON), ("difference", _ASKS_DIFFERENCE), ("yes_no", _YES_NO),
+        ("common", _ASKS_COMMON), ("difference", _ASKS_DIFFERENCE), ("procedure", _ASKS_PROCEDURE),
+        ("yes_no", _YES_NO),
     )  # fmt: skip
     for name, pattern in tests:
         if (asked_quantity(question) is not None) if pattern is None else pattern.search(question):
@@ -187,8 +210,9 @@ def answer_type(question: str, span: str, fragment: bool = False, both_sides: bo
     """Whether the span holds the kind of thing the question word asks for: a role or name for
     "who", a cause for "why", a condition for "when does", a number for "how many" (money for
     "what does it cost"), a contrast for a comparison (and never a span that leaves out one of
-    the things compared: `both_sides`), a list for "which X" (several X), a statement (not a
-    list fragment) for a yes-no question; 0.5 when the question asks for nothing in particular."""
+    the things compared: `both_sides`), a list for "which X" (several X), an instruction for
+    "how do I" (a step, an imperative, what one must do), a statement (not a list fragment) for
+    a yes-no question; 0.5 when the question asks for nothing in particular."""
     asks = question_asks(question)
     if asks == "who":
         return float(_has(_PERSON, span))
@@ -208,6 +232,8 @@ def answer_type(question: str, span: str, fragment: bool = False, both_sides: bo
         if not both_sides:
             return 0.0
         return 1.0 if _has(_CONTRAST, span) else 0.5
+    if asks == "procedure":
+        return 1.0 if _has(_INSTRUCTION, span) else 0.5
     if asks == "yes_no":
         return float(not fragment)
     return 0.5
