@@ -21,6 +21,7 @@ from eval.measures import (
     matches_evidence,
     mrr,
     recall_at,
+    wilson_interval,
 )
 from indexer.text import word_count
 from service.api.models import AskResponse, ask_response, elapsed_ms
@@ -35,6 +36,23 @@ class Outcome:
     response: AskResponse
     rank: int | None  # first relevant citation, answerable questions only
     correct: bool
+
+    @property
+    def label(self) -> str:
+        """What happened, in one word a baseline can keep per question: an answerable question
+        was answered "right", "wrong" or "declined"; an unanswerable one "declined" or "answered"."""
+        declined = self.response.answer is None
+        if not self.question.answerable:
+            return "declined" if declined else "answered"
+        return "declined" if declined else "right" if self.correct else "wrong"
+
+
+# The rates given with a 95% interval, each as (label it counts, among answerable questions?).
+INTERVALS = {
+    "answer_accuracy": ("right", True),
+    "abstention_accuracy": ("declined", False),
+    "false_abstentions": ("declined", True),
+}
 
 
 @dataclass
@@ -56,6 +74,10 @@ class Report:
     failures: list[dict[str, Any]] = field(default_factory=list)
     # The weights, depths and threshold that produced these figures (in-process runs only).
     tuning: dict[str, Any] | None = None
+    # 95% Wilson intervals of the INTERVALS rates, (low, high): how much a figure can be trusted.
+    intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # Per question id, Outcome.label: what a later run is compared with question by question.
+    outcomes: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, ensure_ascii=False)
@@ -75,14 +97,14 @@ class Report:
     def table(self) -> str:
         rows = [
             ("questions (answerable / unanswerable)", f"{self.n} ({self.answerable} / {self.unanswerable})"),
-            ("answer accuracy", f"{self.answer_accuracy:.3f}"),
+            ("answer accuracy", f"{self.answer_accuracy:.3f}{self._interval('answer_accuracy')}"),
             (
                 "recall@1 / @3 / @5",
                 f"{self.recall_at_1:.3f} / {self.recall_at_3:.3f} / {self.recall_at_5:.3f}",
             ),
             ("MRR", f"{self.mrr:.3f}"),
-            ("abstention accuracy", f"{self.abstention_accuracy:.3f}"),
-            ("false abstentions", f"{self.false_abstentions:.3f}"),
+            ("abstention accuracy", f"{self.abstention_accuracy:.3f}{self._interval('abstention_accuracy')}"),
+            ("false abstentions", f"{self.false_abstentions:.3f}{self._interval('false_abstentions')}"),
             ("median answer length (words)", f"{self.median_answer_words:.1f}"),
             ("latency p50 / p95 (ms)", f"{self.latency_p50_ms:.1f} / {self.latency_p95_ms:.1f}"),
         ]
@@ -91,6 +113,12 @@ class Report:
             rows += [(f"tuning: {k}", json.dumps(v)) for k, v in self.tuning.items()]
         width = max(len(r[0]) for r in rows)
         return "\n".join(f"{name.ljust(width)}  {value}" for name, value in rows)
+
+    def _interval(self, name: str) -> str:
+        if name not in self.intervals:
+            return ""
+        low, high = self.intervals[name]
+        return f"  (95% interval {low:.3f}-{high:.3f})"
 
 
 def in_process_asker(pipeline: QAPipeline, top_k: int = 5) -> Asker:
@@ -161,7 +189,18 @@ def measure(outcomes: Sequence[Outcome], tuning: dict[str, Any] | None = None) -
         by_kind={k: sum(v) / len(v) for k, v in kinds.items()},
         failures=failures,
         tuning=tuning,
+        intervals=intervals(outcomes),
+        outcomes={o.question.id: o.label for o in outcomes},
     )
+
+
+def intervals(outcomes: Sequence[Outcome]) -> dict[str, tuple[float, float]]:
+    """The 95% Wilson interval of each INTERVALS rate over the outcomes."""
+    out = {}
+    for name, (label, among_answerable) in INTERVALS.items():
+        group = [o for o in outcomes if o.question.answerable == among_answerable]
+        out[name] = wilson_interval(sum(o.label == label for o in group), len(group))
+    return out
 
 
 def write_outputs(report: Report, out: Path) -> None:

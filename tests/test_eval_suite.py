@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from eval.runner import Report
-from eval.suite import load_baseline, regressions, table
+import pytest
+
+from eval.dataset import EvalQuestion
+from eval.runner import Outcome, Report, measure
+from eval.suite import Change, EvalSet, baseline_entry, changes, describe, load_baseline, regressions, table
+from service.api.models import AskResponse
 
 BASE = {"answer_accuracy": 0.80, "recall_at_5": 0.90, "abstention_accuracy": 0.75, "false_abstentions": 0.10}
 
@@ -55,3 +59,73 @@ def test_the_table_shows_each_measure_with_its_change() -> None:
         "kb", "10", "0.875", "(+0.075)", "0.875", "(-0.025)",
         "1.000", "(+0.250)", "0.000", "(-0.100)", "12.0",
     ]  # fmt: skip
+
+
+def _outcome(qid: str, answerable: bool, answer: str | None) -> Outcome:
+    evidence, source = (["The COO reports to the CEO."], "a.txt") if answerable else ([], None)
+    question = EvalQuestion(id=qid, question="who?", answerable=answerable, evidence=evidence, source=source,
+                            kind="detail")  # fmt: skip
+    response = AskResponse(question="who?", answer=answer, display=answer, confidence=0.5, threshold=0.4,
+                           reason=None, citations=[], took_ms=1.0)  # fmt: skip
+    correct = answer is None if not answerable else answer == evidence[0]
+    return Outcome(question, response, None, correct)
+
+
+OUTCOMES = [
+    _outcome("a1", True, "The COO reports to the CEO."),
+    _outcome("a2", True, "Something else entirely."),
+    _outcome("a3", True, None),
+    _outcome("u1", False, None),
+    _outcome("u2", False, "An answer to nothing."),
+]
+
+
+def test_each_question_keeps_its_outcome_and_the_rates_their_interval() -> None:
+    report = measure(OUTCOMES)
+    assert report.outcomes == {
+        "a1": "right", "a2": "wrong", "a3": "declined", "u1": "declined", "u2": "answered",
+    }  # fmt: skip
+    # answer accuracy 1 of 3; abstention 1 of 2; false abstentions 1 of 3 (Wilson, z = 1.96)
+    assert report.intervals["answer_accuracy"] == pytest.approx((0.0615, 0.7923), abs=1e-4)
+    assert report.intervals["abstention_accuracy"] == pytest.approx((0.0945, 0.9055), abs=1e-4)
+    assert report.intervals["false_abstentions"] == report.intervals["answer_accuracy"]
+    line = next(row for row in report.table().splitlines() if row.startswith("answer accuracy"))
+    assert line.endswith(" 0.333  (95% interval 0.061-0.792)")
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "verdict"),
+    [
+        ("wrong", "right", "fixed"),
+        ("declined", "right", "fixed"),
+        ("right", "declined", "broke"),
+        ("wrong", "declined", "changed"),
+        ("answered", "declined", "fixed"),  # an unanswerable question, now declined
+        ("declined", "answered", "broke"),
+    ],
+)
+def test_a_change_is_judged_by_what_should_have_happened(before: str, after: str, verdict: str) -> None:
+    assert Change("q", before, after).verdict == verdict
+
+
+def test_only_questions_of_both_runs_whose_outcome_differs_are_changes() -> None:
+    before = {"a1": "wrong", "a2": "wrong", "u1": "declined"}
+    after = {"a1": "right", "a2": "wrong", "u1": "answered", "new": "right"}
+    found = changes(before, after)
+    assert found == [Change("a1", "wrong", "right"), Change("u1", "declined", "answered")]
+    assert describe("kb", found) == "kb: fixed a1 (wrong -> right); broke u1 (declined -> answered)"
+    assert describe("kb", []) == "kb: fixed -; broke -"
+
+
+def test_a_run_written_as_the_baseline_reads_back(tmp_path: Path) -> None:
+    report = measure(OUTCOMES)
+    eval_set = EvalSet("kb", Path("eval/kb/corpus"), Path("eval/kb/questions.jsonl"), {})
+    path = tmp_path / "baseline.json"
+    path.write_text(json.dumps({"kb": baseline_entry(eval_set, report)}))
+    (back,) = load_baseline(path)
+    assert (back.corpus, back.dataset) == (eval_set.corpus, eval_set.dataset)
+    assert back.outcomes == report.outcomes
+    assert back.expected == {
+        "answer_accuracy": 0.333, "recall_at_5": 0.0, "abstention_accuracy": 0.5,
+        "false_abstentions": 0.333, "median_answer_words": 4.0,  # 6, 3 and 4 words
+    }  # fmt: skip

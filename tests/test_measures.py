@@ -11,6 +11,7 @@ from eval.measures import (
     mrr,
     recall_at,
     token_overlap,
+    wilson_interval,
 )
 from eval.measures.match import longest_common_run
 
@@ -52,3 +53,15 @@ def test_answer_and_abstention_measures() -> None:
     assert answer_accuracy(["a b c", None], [["a b c"], ["x"]]) == 0.5
     assert abstention_accuracy([None, "x", None, None]) == 0.75
     assert false_abstention_rate(["x", None]) == 0.5
+
+
+def test_wilson_interval_against_values_computed_by_hand() -> None:
+    # 24 of 30, z = 1.96: centre (0.8 + z²/60) / (1 + z²/30), half-width
+    # z·sqrt(0.8·0.2/30 + z²/3600) / (1 + z²/30) -> 0.6269 .. 0.9049
+    assert wilson_interval(24, 30) == pytest.approx((0.6269, 0.9049), abs=1e-4)
+    # none of 10: the interval starts at 0 and is not empty, z²/(10 + z²) -> 0.2775
+    assert wilson_interval(0, 10) == pytest.approx((0.0, 0.2775), abs=1e-4)
+    assert wilson_interval(10, 10) == pytest.approx((0.7225, 1.0), abs=1e-4)
+    assert wilson_interval(0, 0) == (0.0, 1.0)  # nothing measured, nothing known
+    with pytest.raises(ValueError, match="successes"):
+        wilson_interval(11, 10)

@@ -2,6 +2,7 @@
 
 from eval.measures.abstention import abstention_accuracy, false_abstention_rate
 from eval.measures.answer_accuracy import answer_accuracy
+from eval.measures.interval import wilson_interval
 from eval.measures.match import matches_evidence, token_overlap
 from eval.measures.ranking import first_relevant_rank, mrr, recall_at
 
@@ -14,4 +15,5 @@ __all__ = [
     "mrr",
     "recall_at",
     "token_overlap",
+    "wilson_interval",
 ]
