@@ -85,7 +85,7 @@ def test_one_right_candidate_of_two_costs_log_two_at_equal_scores() -> None:
 
 def test_the_fit_trusts_a_feature_that_picks_the_right_span_and_holds_the_fixed_ones() -> None:
     """Three candidates a question; the right one is the one the reranker scores highest, while
-    similarity is noise. The reranker's weight must rise from 0; `overflow` and `faq_answer` stay."""
+    similarity is noise. The reranker's weight must rise from 0; `overflow` stays."""
     rng = np.random.default_rng(7)
     records = []
     for _ in range(40):

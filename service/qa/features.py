@@ -34,10 +34,8 @@ class CandidateView:
     kind: UnitKind  # of the span's first unit
     single_unit: bool  # one sentence, list item or table row
     starts_paragraph: bool
-    whole_faq_answer: bool  # the span is an FAQ answer paragraph, whole
     similarity: float  # cosine(question, span as embedded: with its lead-in/FAQ question)
     passage: float  # fused score of the passage the span sits in
-    context_similarity: float  # cosine(question, the passage's headings / FAQ question)
     coverage: float  # IDF-weighted share of the question's known terms in span + headings
     own_coverage: float  # ... in the span and its lead-in line alone
     novelty: float  # share of the span's distinct terms the question does not contain
@@ -108,12 +106,6 @@ FEATURES: tuple[Feature, ...] = (
     Feature("novelty", lambda c: c.novelty, 0.2, "an answer adds words; an echo of the question does not"),
     Feature("lead", _lead, 0.03, "a paragraph's first sentence states its point"),
     Feature("overflow", _overflow, -0.03, "tens of words beyond FREE_WORDS: short answers read best"),
-    Feature(
-        "faq_answer",
-        lambda c: c.context_similarity if c.whole_faq_answer else 0.0,
-        0.1,
-        "an FAQ answer, whole, answers a question like its own in full",
-    ),
     Feature("answer_type", _answer_type, 0.15, "the span holds what the question word asks for"),
 )
 FEATURE_NAMES = tuple(f.name for f in FEATURES)

@@ -39,18 +39,16 @@ def candidate_pool(
     ranked = retrieved.ranked
     rows: list[int] = []
     passage_score: list[float] = []
-    context_similarity: list[float] = []
     for i in range(min(passages, ranked.rows.size)):
         in_passage = kb.rows_of(int(ranked.rows[i]))
         rows.extend(in_passage)
         passage_score.extend([float(ranked.fused[i])] * len(in_passage))
-        context_similarity.extend([float(ranked.context[i])] * len(in_passage))
     asked = set(query.coverage_terms)
     # Spans are compared on the words the corpus has: an unknown word cannot tell spans apart
     # (its absence is the abstention model's business).
     known = [t for t in query.coverage_terms if lexical.known(t)]
     views = []
-    for row, passage, context in zip(rows, passage_score, context_similarity, strict=True):
+    for row, passage in zip(rows, passage_score, strict=True):
         cand = kb.candidates[row]
         own = kb.span_and_lead_terms[row]
         seen = own | kb.context_terms[cand.chunk_id]
@@ -62,10 +60,8 @@ def candidate_pool(
                 kind=kb.unit_kind(cand),
                 single_unit=cand.first == cand.last,
                 starts_paragraph=kb.starts_paragraph(cand),
-                whole_faq_answer=kb.whole_faq_answer(cand),
                 similarity=float(retrieved.span_similarities[row]),
                 passage=passage,
-                context_similarity=context,
                 coverage=lexical.coverage(known, seen),
                 own_coverage=lexical.coverage(known, own),
                 novelty=novelty(kb.span_terms[row], asked),
