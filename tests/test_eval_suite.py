@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from eval.dataset import EvalQuestion
 from eval.runner import Outcome, Report, measure
@@ -129,3 +131,28 @@ def test_a_run_written_as_the_baseline_reads_back(tmp_path: Path) -> None:
         "answer_accuracy": 0.333, "recall_at_5": 0.0, "abstention_accuracy": 0.5,
         "false_abstentions": 0.333, "median_answer_words": 4.0,  # 6, 3 and 4 words
     }  # fmt: skip
+
+
+# (answerable?, what the pipeline answered): the evidence, another text or nothing
+CASES = st.lists(st.tuples(st.booleans(), st.sampled_from(["right", "wrong", "none"])), min_size=1)
+
+
+@given(CASES)
+def test_the_rates_agree_with_the_outcomes_and_lie_in_their_intervals(cases: list[tuple[bool, str]]) -> None:
+    """Whatever the mix, the measures and the per-question outcomes tell the same story, and each
+    rate lies inside its own 95% interval."""
+    answers = {"right": "The COO reports to the CEO.", "wrong": "Something else.", "none": None}
+    report = measure([_outcome(f"q{i}", answerable, answers[a]) for i, (answerable, a) in enumerate(cases)])
+    labels = list(report.outcomes.values())
+    answerable = [label for (asked, _), label in zip(cases, labels, strict=True) if asked]
+    unanswerable = [label for (asked, _), label in zip(cases, labels, strict=True) if not asked]
+    groups = {"answer_accuracy": answerable, "false_abstentions": answerable}
+    groups["abstention_accuracy"] = unanswerable
+    if answerable:
+        assert report.answer_accuracy == answerable.count("right") / len(answerable)
+        assert report.false_abstentions == answerable.count("declined") / len(answerable)
+    if unanswerable:
+        assert report.abstention_accuracy == unanswerable.count("declined") / len(unanswerable)
+    for name, (low, high) in report.intervals.items():
+        if groups[name]:
+            assert low - 1e-9 <= vars(report)[name] <= high + 1e-9
