@@ -47,6 +47,8 @@ class Outcome:
         return "declined" if declined else "right" if self.correct else "wrong"
 
 
+# What should happen to a question, as its Outcome.label: by whether it is answerable.
+EXPECTED_LABEL = {True: "right", False: "declined"}
 # The rates given with a 95% interval, each as (label it counts, among answerable questions?).
 INTERVALS = {
     "answer_accuracy": ("right", True),

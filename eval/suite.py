@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from eval.dataset import load_dataset
-from eval.runner import Report, in_process_asker, measure, run, write_outputs
+from eval.runner import EXPECTED_LABEL, Report, in_process_asker, measure, run, write_outputs
 from service.cli import settings_from
 
 BASELINE = Path("eval/baseline.json")
@@ -30,8 +30,6 @@ JUDGED = (
 
 # The figures a baseline keeps per set, besides its paths and per-question outcomes.
 KEPT = ("answer_accuracy", "recall_at_5", "abstention_accuracy", "false_abstentions", "median_answer_words")
-# Per Outcome.label, whether it is what should have happened (answerable: "right"; not: "declined").
-_GOOD = {("right", True), ("declined", False)}
 
 
 @dataclass(frozen=True)
@@ -81,7 +79,7 @@ class Change:
         "changed" (a wrong answer now declined, or the reverse). Two different labels always tell
         whether the question is answerable: only answerable ones are "right" or "wrong"."""
         answerable = bool({self.before, self.after} & {"right", "wrong"})
-        was, now = ((label, answerable) in _GOOD for label in (self.before, self.after))
+        was, now = (label == EXPECTED_LABEL[answerable] for label in (self.before, self.after))
         return "fixed" if now and not was else "broke" if was and not now else "changed"
 
 
