@@ -99,9 +99,12 @@ def describe(name: str, found: list[Change]) -> str:
 
 
 def regressions(measured: dict[str, float], expected: dict[str, float], tolerance: float) -> list[str]:
-    """The judged measures that are worse than the baseline by more than `tolerance`."""
+    """The judged measures that are worse than the baseline by more than `tolerance`. A set
+    added to the baseline without figures yet has nothing to fall below."""
     worse = []
     for name, higher_is_better in JUDGED:
+        if name not in expected:
+            continue
         delta = measured[name] - expected[name]
         if (delta if higher_is_better else -delta) < -tolerance - 1e-9:
             worse.append(name)
@@ -109,13 +112,20 @@ def regressions(measured: dict[str, float], expected: dict[str, float], toleranc
 
 
 def table(rows: list[tuple[str, Report, dict[str, float]]]) -> str:
-    """One line per set: each judged measure with its change against the baseline."""
-    header = f"{'set':<12} {'n':>4}  " + "  ".join(f"{n:<24}" for n, _ in JUDGED) + "  median words"
+    """One line per set: each judged measure with its change against the baseline ("new" for a
+    set without figures yet)."""
+    width = max([12, *(len(name) for name, _, _ in rows)])
+    header = f"{'set':<{width}} {'n':>4}  " + "  ".join(f"{n:<24}" for n, _ in JUDGED) + "  median words"
     lines = [header]
     for name, report, expected in rows:
         measured = vars(report)
-        cells = [f"{measured[n]:.3f} ({_change(measured[n], expected[n])})".ljust(24) for n, _ in JUDGED]
-        lines.append(f"{name:<12} {report.n:>4}  " + "  ".join(cells) + f"  {report.median_answer_words:.1f}")
+        cells = [
+            f"{measured[n]:.3f} ({_change(measured[n], expected[n]) if n in expected else 'new'})".ljust(24)
+            for n, _ in JUDGED
+        ]
+        lines.append(
+            f"{name:<{width}} {report.n:>4}  " + "  ".join(cells) + f"  {report.median_answer_words:.1f}"
+        )
     return "\n".join(lines)
 
 

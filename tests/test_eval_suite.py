@@ -61,6 +61,10 @@ def test_the_table_shows_each_measure_with_its_change() -> None:
         "kb", "10", "0.875", "(+0.075)", "0.875", "(-0.025)",
         "1.000", "(+0.250)", "0.000", "(-0.100)", "12.0",
     ]  # fmt: skip
+    # A set added to the baseline without figures yet: shown as new, judged against nothing.
+    (_, line) = table([("kb", report, {})]).splitlines()
+    assert line.split()[2:4] == ["0.875", "(new)"]
+    assert regressions(vars(report), {}, 0.02) == []
 
 
 def _outcome(qid: str, answerable: bool, answer: str | None) -> Outcome:
