@@ -50,10 +50,10 @@ MAX_DEPTH = 20
 DEPTHS = (6, 8, 10, 12, 16, 20)
 PRIOR_STRENGTH = 1.0  # L2 pull toward the hand-set weights, per question of the fit
 NAMES = (*FEATURE_NAMES, READER_FEATURE)
-# Kept at its hand-set weight: SQuAD's labels cannot inform it. "Holds the answer" is as true
-# of a three-sentence window as of the sentence that says it, so the fit would drop the length
-# penalty (`overflow`).
-HELD_FIXED = ("overflow",)
+# Kept at their hand-set weights: SQuAD's labels cannot inform them. "Holds the answer" is as
+# true of a three-sentence window as of the sentence that says it, so the fit would drop the
+# length penalty (`overflow`); Wikipedia prose has no tables (`table_scope` is 0 throughout).
+HELD_FIXED = ("overflow", "table_scope")
 
 
 @dataclass

@@ -40,6 +40,7 @@ class CandidateView:
     own_coverage: float  # ... in the span and its lead-in line alone
     novelty: float  # share of the span's distinct terms the question does not contain
     both_sides: bool  # for "X vs Y": the span or its headings mention both (True otherwise)
+    table_scope: float  # table rows: -1 rows not asked about, +1 a table asked about whole
 
 
 def novelty(span_terms: Sequence[str], question_terms: set[str]) -> float:
@@ -107,6 +108,12 @@ FEATURES: tuple[Feature, ...] = (
     Feature("lead", _lead, 0.03, "a paragraph's first sentence states its point"),
     Feature("overflow", _overflow, -0.03, "tens of words beyond FREE_WORDS: short answers read best"),
     Feature("answer_type", _answer_type, 0.15, "the span holds what the question word asks for"),
+    Feature(
+        "table_scope",
+        lambda c: c.table_scope,
+        0.15,
+        "table rows: the row the question names, or the whole table when it names none",
+    ),
 )
 FEATURE_NAMES = tuple(f.name for f in FEATURES)
 # The cross-encoder's logit: a feature of the pool as a whole (one batched model call, in

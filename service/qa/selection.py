@@ -18,6 +18,7 @@ from service.qa.knowledge import KnowledgeBase
 from service.qa.lexical import LexicalIndex
 from service.qa.query import AnalyzedQuery
 from service.qa.retrieval import Retrieved
+from service.qa.table_scope import table_scope
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ def candidate_pool(
                 own_coverage=lexical.coverage(known, own),
                 novelty=novelty(kb.span_terms[row], asked),
                 both_sides=query.compared is None or all(side & seen for side in query.compared),
+                table_scope=0.0 if (table := kb.table_rows[row]) is None else table_scope(asked, *table),
             )
         )
     return Pool(rows, [kb.candidates[r] for r in rows], feature_table(views) if views else {})
