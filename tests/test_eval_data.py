@@ -29,6 +29,7 @@ KINDS = {
     "definition",
     "unanswerable",
     "offtopic",
+    "table",  # answered by a whole table: the question names none of its rows
 }
 
 
@@ -48,17 +49,22 @@ def test_eval_set_is_consistent_with_its_corpus(name: str) -> None:
                 assert any(span in text for text in docs.values()), (q.id, span[:60])
 
 
-def test_intranet_set_is_consistent_with_the_canonical_texts() -> None:
+@pytest.mark.parametrize(
+    ("dataset", "least", "unanswerable"), [("questions", 30, 5), ("table_questions", 8, 0)]
+)
+def test_intranet_sets_are_consistent_with_the_canonical_texts(
+    dataset: str, least: int, unanswerable: int
+) -> None:
     """The intranet fixture holds HTML, PDF and DOCX files: evidence is verbatim text of each
     document's canonical text (the line breaks of hard-wrapped files aside)."""
     # ("self-\nservice": a word wrapped at its hyphen)
     flat = lambda text: re.sub(r"(?<=\w)- (?=\w)", "-", re.sub(r"\s+", " ", text))  # noqa: E731
     folder = ROOT / "eval" / "intranet_kb"
-    questions = load_dataset(folder / "questions.jsonl")
+    questions = load_dataset(folder / f"{dataset}.jsonl")
     docs = {d.path: flat(d.text) for d in read_corpus(folder / "corpus").documents}
-    assert len({q.id for q in questions}) == len(questions) >= 30
+    assert len({q.id for q in questions}) == len(questions) >= least
     assert {q.kind for q in questions} <= KINDS
-    assert sum(not q.answerable for q in questions) >= 5
+    assert sum(not q.answerable for q in questions) >= unanswerable
     for q in questions:
         if q.answerable:
             assert q.source in docs, q.id

@@ -21,20 +21,31 @@ SETS = {s.name: s for s in load_baseline(ROOT / "eval" / "baseline.json")}
 MAX_MEDIAN_WORDS = 40
 
 
-@pytest.mark.parametrize("name", sorted(SETS))
-def test_eval_set_does_not_regress(
-    name: str,
+@pytest.fixture(scope="module")
+def pipeline_for(
     kb: QAPipeline,
     embedder: Embedder,
     load_kb: Callable[[Path], QAPipeline],
     tmp_path_factory: pytest.TempPathFactory,
-) -> None:
+) -> Callable[[Path], QAPipeline]:
+    """The pipeline over a set's corpus, indexed once however many sets read it."""
+    loaded = {(ROOT / "corpus").resolve(): kb}
+
+    def get(corpus: Path) -> QAPipeline:
+        key = (ROOT / corpus).resolve()
+        if key not in loaded:
+            index = tmp_path_factory.mktemp(key.name) / "index"
+            build_index(key, index, embedder)
+            loaded[key] = load_kb(index)
+        return loaded[key]
+
+    return get
+
+
+@pytest.mark.parametrize("name", sorted(SETS))
+def test_eval_set_does_not_regress(name: str, pipeline_for: Callable[[Path], QAPipeline]) -> None:
     s = SETS[name]
-    pipeline = kb
-    if (ROOT / s.corpus).resolve() != (ROOT / "corpus").resolve():
-        index = tmp_path_factory.mktemp(name) / "index"
-        build_index(ROOT / s.corpus, index, embedder)
-        pipeline = load_kb(index)
+    pipeline = pipeline_for(s.corpus)
     report = measure(run(load_dataset(ROOT / s.dataset), in_process_asker(pipeline)))
     assert regressions(vars(report), s.expected, TOLERANCE) == []
     assert report.median_answer_words <= MAX_MEDIAN_WORDS
