@@ -1,6 +1,6 @@
 """Which rows of a table a question asks about. A question that names a row's key ("parental
 leave after two years", "maximum torque") is answered by that row; one that names none ("how long
-is parental leave", "when is the service desk open") is answered by the whole table, and any one
+is parental leave", "what are the mileage rates") is answered by the whole table, and any one
 row of it is a partial answer that reads as complete. Pure functions over terms."""
 
 from __future__ import annotations
