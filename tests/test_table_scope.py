@@ -3,6 +3,7 @@ rule read from a small indexed page (hashing embedder; the model is beside the p
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from indexer.build import build_index
 from indexer.store import read_index
 from service.qa.knowledge import KnowledgeBase
-from service.qa.table_scope import row_keys, table_scope
+from service.qa.table_scope import Interval, RowKey, key_range, question_numbers, row_keys, table_scope
 from tests.fakes import HashingEmbedder
 
 
@@ -31,7 +32,7 @@ def test_the_key_is_the_first_cells_that_tell_the_rows_apart(rows: list[str], ke
     assert row_keys(rows) == keys
 
 
-KEYS = (frozenset({"car"}), frozenset({"bike"}), frozenset({"motorbik"}))
+KEYS = (RowKey(frozenset({"car"})), RowKey(frozenset({"bike"})), RowKey(frozenset({"motorbik"})))
 
 
 @pytest.mark.parametrize(
@@ -47,12 +48,48 @@ KEYS = (frozenset({"car"}), frozenset({"bike"}), frozenset({"motorbik"}))
     ],
 )
 def test_table_scope(asked: set[str], rows: range, expected: float) -> None:
-    assert table_scope(asked, KEYS, rows) == expected
+    assert table_scope(asked, [], KEYS, rows) == expected
 
 
 def test_a_table_of_one_row_tells_nothing() -> None:
-    assert table_scope({"rate"}, (frozenset({"car"}),), range(0, 1)) == 0.0
-    assert table_scope({"car"}, (frozenset({"car"}),), range(0, 1)) == 0.0
+    assert table_scope({"rate"}, [], KEYS[:1], range(0, 1)) == 0.0
+    assert table_scope({"car"}, [], KEYS[:1], range(0, 1)) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("key", "inside", "outside"),
+    [
+        ("Less than 1 year", [0, 0.5], [1, 2]),
+        ("1 to 3 years", [1, 2, 3], [0.5, 4]),
+        ("19–26", [19, 26], [18, 27]),
+        ("More than 3 years", [3.5, 40], [3]),
+        ("up to 10 km", [10], [11]),
+        ("65+", [65, 90], [64]),
+    ],
+)
+def test_a_key_that_is_a_range(key: str, inside: list[float], outside: list[float]) -> None:
+    span = key_range(key)
+    assert span is not None
+    assert all(x in span for x in inside) and not any(x in span for x in outside)
+
+
+def test_keys_without_a_range_and_question_numbers() -> None:
+    assert key_range("Private e-bike") is None
+    assert key_range("Less than 1 year") == Interval(-math.inf, 1, True, True)
+    assert question_numbers("half-paid leave after five years, weeks 19-26, 2.5 km") == [5, 19, 26, 2.5]
+
+
+def test_a_number_in_a_rows_range_names_that_row_over_shared_words() -> None:
+    # Every key says "year": the terms name all three rows, the number only the one it falls in.
+    service = [
+        RowKey(frozenset({"year"}), Interval(-math.inf, 1, True, True)),
+        RowKey(frozenset({"year"}), Interval(1, 3)),
+        RowKey(frozenset({"year"}), Interval(3, math.inf, True, True)),
+    ]
+    assert table_scope({"year", "leav"}, [5.0], service, range(2, 3)) == 0.0
+    assert table_scope({"year", "leav"}, [5.0], service, range(1, 2)) == -1.0
+    assert table_scope({"year", "leav"}, [], service, range(1, 2)) == 0.0  # no number: all named
+    assert table_scope({"leav"}, [], service, range(0, 3)) == 1.0  # names none: the whole table
 
 
 PAGE = """# Parental Leave
@@ -78,14 +115,20 @@ def test_row_keys_leave_out_the_words_every_row_shares(tmp_path: Path) -> None:
     tables = {kb.span_text(c): t for c, t in zip(kb.candidates, kb.table_rows, strict=True) if t is not None}
     keys, rows = tables["| Service of 1 to 3 years | 16 weeks | 8 weeks |"]
     assert len(keys) == 3 and rows == range(1, 2)
-    assert all("year" in key for key in keys)  # "year" is in every key, not in the header
-    assert not any("servic" in key for key in keys)  # in every key, but also in the header
+    assert all("year" in key.terms for key in keys)  # "year" is in every key, not in the header
+    assert not any("servic" in key.terms for key in keys)  # in every key, but also in the header
+    assert [key.span for key in keys] == [
+        Interval(-math.inf, 1, True, True),
+        Interval(1, 3),
+        Interval(3, math.inf, True, True),
+    ]
     whole = next(t for text, t in tables.items() if text.count("\n") == 2)
     assert whole[1] == range(0, 3)
     # A question naming no row asks for the whole table; one naming "years" asks for the rows.
-    assert table_scope(kb.analyzer.analyze("how long is parental leave").coverage_terms, *whole) == 1.0
+    assert table_scope(kb.analyzer.analyze("how long is parental leave").coverage_terms, [], *whole) == 1.0
     asked = kb.analyzer.analyze("parental leave after two years").coverage_terms
-    assert table_scope(asked, *tables["| Service of 1 to 3 years | 16 weeks | 8 weeks |"]) == 0.0
+    assert table_scope(asked, [2.0], *tables["| Service of 1 to 3 years | 16 weeks | 8 weeks |"]) == 0.0
+    assert table_scope(asked, [2.0], *tables["| Service over 3 years | 20 weeks | 12 weeks |"]) == -1.0
     # Sentences are no table rows.
     sentence = next(i for i, c in enumerate(kb.candidates) if kb.span_text(c).startswith("The length"))
     assert kb.table_rows[sentence] is None

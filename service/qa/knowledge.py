@@ -19,7 +19,7 @@ from service.qa.access import ALL, EVERYONE, Audience, Scope
 from service.qa.display import Shown, Table, document_blocks, render, tables_of
 from service.qa.query import QueryAnalyzer
 from service.qa.site import CATALOG_KEY, Site, site_of
-from service.qa.table_scope import row_keys
+from service.qa.table_scope import RowKey, key_range, row_keys
 
 
 class KnowledgeBase:
@@ -46,13 +46,13 @@ class KnowledgeBase:
             set(own) | set(terms.doc_terms(self.lead_text(c)))
             for own, c in zip(self.span_terms, self.candidates, strict=True)
         ]
-        self._row_keys: dict[tuple[int, int], tuple[frozenset[str], ...]] = {}
+        self._row_keys: dict[tuple[int, int], tuple[RowKey, ...]] = {}
         self.table_rows = [self._table_rows(c) for c in self.candidates]
 
-    def _table_rows(self, cand: Candidate) -> tuple[tuple[frozenset[str], ...], range] | None:
-        """For a candidate of table rows: the distinctive key terms of every row of its table
-        (without the words of the header, headings and title, which all rows share), and which of
-        those rows the candidate holds; None for any other candidate."""
+    def _table_rows(self, cand: Candidate) -> tuple[tuple[RowKey, ...], range] | None:
+        """For a candidate of table rows: the key of every row of its table (its distinctive terms,
+        without the words of the header, headings and title, which all rows share, and its range),
+        and which of those rows the candidate holds; None for any other candidate."""
         chunk = self.chunks[cand.chunk_id]
         if chunk.units[cand.first].kind is not UnitKind.ROW:
             return None
@@ -66,7 +66,9 @@ class KnowledgeBase:
             shared = self.context_terms[cand.chunk_id] | set(terms.doc_terms(self.lead_text(cand)))
             shared |= set(terms.doc_terms(self.document_of(cand).title))
             keys = row_keys([text[chunk.units[i].start : chunk.units[i].end] for i in members])
-            self._row_keys[table] = tuple(frozenset(terms.doc_terms(key)) - shared for key in keys)
+            self._row_keys[table] = tuple(
+                RowKey(frozenset(terms.doc_terms(k)) - shared, key_range(k)) for k in keys
+            )
         return self._row_keys[table], range(members.index(cand.first), members.index(cand.last) + 1)
 
     @property

@@ -18,7 +18,7 @@ from service.qa.knowledge import KnowledgeBase
 from service.qa.lexical import LexicalIndex
 from service.qa.query import AnalyzedQuery
 from service.qa.retrieval import Retrieved
-from service.qa.table_scope import table_scope
+from service.qa.table_scope import question_numbers, table_scope
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,7 @@ def candidate_pool(
         rows.extend(in_passage)
         passage_score.extend([float(ranked.fused[i])] * len(in_passage))
     asked = set(query.coverage_terms)
+    numbers = question_numbers(query.repaired)
     # Spans are compared on the words the corpus has: an unknown word cannot tell spans apart
     # (its absence is the abstention model's business).
     known = [t for t in query.coverage_terms if lexical.known(t)]
@@ -67,7 +68,9 @@ def candidate_pool(
                 own_coverage=lexical.coverage(known, own),
                 novelty=novelty(kb.span_terms[row], asked),
                 both_sides=query.compared is None or all(side & seen for side in query.compared),
-                table_scope=0.0 if (table := kb.table_rows[row]) is None else table_scope(asked, *table),
+                table_scope=0.0
+                if (table := kb.table_rows[row]) is None
+                else table_scope(asked, numbers, *table),
             )
         )
     return Pool(rows, [kb.candidates[r] for r in rows], feature_table(views) if views else {})
