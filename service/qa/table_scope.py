@@ -77,7 +77,9 @@ def question_numbers(question: str) -> list[float]:
 
 
 def row_cells(row: str) -> list[str]:
-    """The cells of a table row: `| a | b |` or `a<TAB>b`."""
+    """The cells of a table row: `| a | b |` or `a<TAB>b`. Not `indexer.texts.row_with_header`'s
+    splitter: that one also splits on runs of spaces and drops empty cells, which shifts the columns
+    keys are read from (tried: it changed w037's answer)."""
     line = row.strip()
     if line.startswith("|"):
         return [cell.strip() for cell in line.strip("|").split("|")]
