@@ -14,7 +14,7 @@ from indexer.build import build_index
 from indexer.embedding import Embedder
 from indexer.store import IndexData, read_index
 from service.errors import AbstentionModelError
-from service.qa.abstention import SIGNAL_NAMES, AbstentionModel
+from service.qa.abstention import READER_LOGIT_CLIP, SIGNAL_NAMES, AbstentionModel
 from service.qa.answer_model import DEFAULT_ANSWER_MODEL_PATH, AnswerModel
 from service.qa.features import DEFAULT_WEIGHTS, FEATURE_NAMES, READER_FEATURE
 from service.qa.pipeline import QAPipeline
@@ -35,15 +35,15 @@ Descale the kettle every month. Rinse it twice before use.
 
 
 class WordReader:
-    """Logit = 5 when the candidate holds `word`, else 0; records what it was asked."""
+    """Logit = `logit` (5) when the candidate holds `word`, else 0; records what it was asked."""
 
-    def __init__(self, word: str) -> None:
-        self.word = word
+    def __init__(self, word: str, logit: float = 5.0) -> None:
+        self.word, self.logit = word, logit
         self.asked: list[tuple[str, list[str]]] = []
 
     def logits(self, question: str, candidates: Sequence[str]) -> np.ndarray:
         self.asked.append((question, list(candidates)))
-        return np.array([5.0 if self.word in c else 0.0 for c in candidates], dtype=np.float32)
+        return np.array([self.logit if self.word in c else 0.0 for c in candidates], dtype=np.float32)
 
 
 def _pool(scores: list[float]) -> Pool:
@@ -96,7 +96,21 @@ def test_a_heavy_reader_weight_lets_the_reader_choose(data: IndexData) -> None:
     shortlisted_units = {u for c in reader_pool_units(data, "how many parking spaces are there") for u in c}
     assert len(texts) == len(shortlisted_units)  # reads the shortlist's sentences, each once
     assert all(t.startswith("Office Guide > ") for t in texts)  # title and section come first
-    assert answer.selection.signals.reader_probability == pytest.approx(1 / (1 + np.exp(-5.0)))
+    assert answer.selection.signals.reader_logit == pytest.approx(5.0)
+
+
+@pytest.mark.parametrize(
+    ("word", "logit", "signal"), [("Permits", 20.0, READER_LOGIT_CLIP), ("", -20.0, -READER_LOGIT_CLIP)]
+)
+def test_the_abstention_signal_is_the_chosen_spans_clipped_logit(
+    data: IndexData, word: str, logit: float, signal: float
+) -> None:
+    # "Permits": the reader makes its span the chosen one; "": every span gets the same logit.
+    answer = _pipeline(data, WordReader(word, logit), weight=10.0).ask(
+        "how many parking spaces are there", top_k=3
+    )
+    assert answer.text is not None
+    assert answer.selection.signals.reader_logit == pytest.approx(signal)
 
 
 def reader_pool_units(data: IndexData, question: str) -> list[tuple[tuple[int, int], ...]]:

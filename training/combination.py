@@ -9,7 +9,7 @@ SQuAD's answers. Then:
   inform (lists, tables and FAQs are absent from Wikipedia prose) keeps its hand-set weight;
 - the shortlist depth: the smallest whose accuracy on the articles left out of the fit is within
   half a point of the best (each read costs a model call);
-- abstention: the logistic model of `service.qa.abstention` with the reranker's probability of
+- abstention: the logistic model of `service.qa.abstention` with the reranker's logit for
   the chosen span as one more signal (service/qa/answer_model.json), and without a reranker
   (service/qa/abstention.json, the default path). The answerable questions are SQuAD's, their
   paraphrases, and each as bare keywords and with a typo (`training.variants`), because users

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 
 import numpy as np
 
-from service.qa.abstention import Signals
+from service.qa.abstention import READER_LOGIT_CLIP, Signals
 from service.qa.answer_types import type_mismatch
 from service.qa.features import READER_FEATURE
 from service.qa.knowledge import KnowledgeBase
@@ -68,12 +67,12 @@ def abstention_signals(
         if best >= 0
         else 0.0,
         rankings_agree=float(retrieved.rankings_agree),
-        reader_probability=_probability(pool, best),
+        reader_logit=_logit(pool, best),
     )
 
 
-def _probability(pool: Pool, best: int) -> float:
-    """The reranker's probability for the chosen span (0 when the pool was not read)."""
+def _logit(pool: Pool, best: int) -> float:
+    """The reranker's logit for the chosen span, clipped (0 when the pool was not read)."""
     if best < 0 or READER_FEATURE not in pool.features:
         return 0.0
-    return 1.0 / (1.0 + math.exp(-pool.feature(READER_FEATURE, best)))
+    return min(max(pool.feature(READER_FEATURE, best), -READER_LOGIT_CLIP), READER_LOGIT_CLIP)
