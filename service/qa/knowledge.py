@@ -46,7 +46,8 @@ class KnowledgeBase:
             set(own) | set(terms.doc_terms(self.lead_text(c)))
             for own, c in zip(self.span_terms, self.candidates, strict=True)
         ]
-        self._row_keys: dict[tuple[int, int], tuple[RowKey, ...]] = {}
+        # Each table's row keys and row units, read once per table, not once per candidate of it.
+        self._tables_read: dict[tuple[int, int], tuple[tuple[RowKey, ...], list[int]]] = {}
         self.table_rows = [self._table_rows(c) for c in self.candidates]
 
     def _table_rows(self, cand: Candidate) -> tuple[tuple[RowKey, ...], range] | None:
@@ -57,19 +58,21 @@ class KnowledgeBase:
         if chunk.units[cand.first].kind is not UnitKind.ROW:
             return None
         block = chunk.blocks[cand.first]
-        members = [
-            i for i, b in enumerate(chunk.blocks) if b == block and chunk.units[i].kind is UnitKind.ROW
-        ]
         table = (cand.chunk_id, block)
-        if table not in self._row_keys:  # once per table, not once per candidate of it
+        if table not in self._tables_read:
+            members = [
+                i for i, b in enumerate(chunk.blocks) if b == block and chunk.units[i].kind is UnitKind.ROW
+            ]
             terms, text = self.data.analyzer, self.document_of(cand).text
             shared = self.context_terms[cand.chunk_id] | set(terms.doc_terms(self.lead_text(cand)))
             shared |= set(terms.doc_terms(self.document_of(cand).title))
-            keys = row_keys([text[chunk.units[i].start : chunk.units[i].end] for i in members])
-            self._row_keys[table] = tuple(
-                RowKey(frozenset(terms.doc_terms(k)) - shared, key_range(k)) for k in keys
+            key_texts = row_keys([text[chunk.units[i].start : chunk.units[i].end] for i in members])
+            self._tables_read[table] = (
+                tuple(RowKey(frozenset(terms.doc_terms(k)) - shared, key_range(k)) for k in key_texts),
+                members,
             )
-        return self._row_keys[table], range(members.index(cand.first), members.index(cand.last) + 1)
+        keys, members = self._tables_read[table]
+        return keys, range(members.index(cand.first), members.index(cand.last) + 1)
 
     @property
     def manifest(self) -> dict[str, object]:
