@@ -34,6 +34,10 @@ class TrainConfig:
     # (training.perturb), with their own paragraph shown: nothing answers, though the answer
     # sentence matches every other word of the question.
     perturbed_rate: float = 0.0
+    # This share of the SQuAD training questions shown once more as bare keywords
+    # (training.variants.keyword_query: "When did the Roman Empire fall?" -> "roman empire fall"),
+    # with the same candidates: search-box users type those, and SQuAD has none.
+    keyword_rate: float = 0.0
     steps: int = 3000
     batch: int = 8
     group: int = 6
@@ -84,6 +88,8 @@ class TrainConfig:
             skip.add("unanswerable_rate")
         if not self.perturbed_rate:
             skip.add("perturbed_rate")
+        if not self.keyword_rate:
+            skip.add("keyword_rate")
         return {k: v for k, v in asdict(self).items() if k not in skip}
 
 

@@ -36,6 +36,7 @@ from training.pairs import (
 from training.perturb import PERTURB_VERSION, perturbed
 from training.squad import Article, load_squad, sha256_file
 from training.structured import files_digest, page_examples
+from training.variants import keyword_query
 
 DATA_VERSION = 1  # bump when the mining or example format changes, to invalidate caches
 _FIELDS = ("train", "val", "val_paraphrases", "val_reworded", "val_reworded_original", "val_structured")
@@ -68,6 +69,8 @@ def _cache_key(cfg: TrainConfig, squad_sha: str, para_shas: list[str], budget: i
         key = digest(key, cfg.near_misses, cfg.unanswerable_rate)
     if cfg.perturbed_rate:
         key = digest(key, "perturbed", PERTURB_VERSION, cfg.perturbed_rate)
+    if cfg.keyword_rate:
+        key = digest(key, "keywords", cfg.keyword_rate)
     return key
 
 
@@ -180,6 +183,8 @@ def _training_examples(
     sources = list(train)  # the answered questions, before any group without an answer is added
     train += unanswered(sources, cfg.unanswerable_rate, random.Random(f"{cfg.seed}/unanswered"))
     train += perturbed(sources, cfg.perturbed_rate, random.Random(f"{cfg.seed}/perturbed"))
+    keyworded = as_keywords(sources)
+    train += random.Random(f"{cfg.seed}/keywords").sample(keyworded, round(cfg.keyword_rate * len(keyworded)))
     originals = [by_qid[e.qid.split("/")[0]] for e in reworded]
     return train, reworded, originals, len(paraphrased)
 
@@ -192,6 +197,16 @@ def unanswered(examples: Sequence[Example], rate: float, rng: random.Random) -> 
     chosen = rng.sample(usable, round(rate * len(usable)))
     return [
         Example(f"{e.qid}/none", e.question, e.title, (), -1, e.retrieved, structured=False) for e in chosen
+    ]
+
+
+def as_keywords(examples: Sequence[Example]) -> list[Example]:
+    """The answered SQuAD examples asked as bare keywords, with the same candidates; questions
+    with too few content words are left out."""
+    return [
+        e.with_question(query, f"{e.qid}/k")
+        for e in examples
+        if not e.structured and e.positive >= 0 and (query := keyword_query(e.question)) is not None
     ]
 
 

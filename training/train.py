@@ -48,7 +48,7 @@ from training.checkpoints import (
     validation_history,
 )
 from training.config import TrainConfig, log
-from training.dataset import Data, digest, prepare_data
+from training.dataset import Data, as_keywords, digest, prepare_data
 from training.pairs import Example, make_group
 from training.validate import evaluate, evaluate_with_twins
 
@@ -335,6 +335,7 @@ def _finish(run: _Run, history: list[dict[str, Any]], wall: float) -> dict[str, 
         "validation_reworded": measure(data.val_reworded),
         "validation_reworded_original_wording": measure(data.val_reworded_original),
         "validation_structured_pages": measure(data.val_structured),
+        "validation_as_keywords": measure(as_keywords(data.val)),
         "validation_swapped_names": swapped,
         "threads": cfg.threads,
         "torch": torch.__version__,
@@ -367,7 +368,9 @@ def parse_args(argv: Sequence[str] | None = None) -> TrainConfig:
     )
     for name in ints.split():
         p.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(defaults, name))
-    floats = "lr head_lr warmup weight_decay title_rate window_rate unanswerable_rate perturbed_rate"
+    floats = (
+        "lr head_lr warmup weight_decay title_rate window_rate unanswerable_rate perturbed_rate keyword_rate"
+    )
     for name in floats.split():
         p.add_argument(f"--{name.replace('_', '-')}", type=float, default=getattr(defaults, name))
     args = p.parse_args(argv)
@@ -378,7 +381,7 @@ def parse_args(argv: Sequence[str] | None = None) -> TrainConfig:
         p.error("need --group >= 2, --batch >= 1, --steps >= 1")
     if not math.isfinite(cfg.lr):
         p.error("--lr must be finite")
-    for name in ("unanswerable_rate", "perturbed_rate"):
+    for name in ("unanswerable_rate", "perturbed_rate", "keyword_rate"):
         if not 0 <= getattr(cfg, name) <= 1:
             p.error(f"--{name.replace('_', '-')} must be within [0, 1]")
     if cfg.near_misses and cfg.structured is None:
