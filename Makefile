@@ -87,10 +87,16 @@ train-reranker: $(STAMP)
 # articles indexed as a knowledge base — never on the eval sets. About 10 min on 2 idle cores
 # (indexing 8 articles, then ~1,600 questions). The shortlist depth is capped at 6 by the latency
 # budget (make bench, /ask at concurrency 1: p50 48 ms at depth 6, 75 ms at depth 12; target 50 ms).
+# Another reranker (a folder or a cross-encoder's hub name) gets its own answer model:
+#   make fit RERANKER=BAAI/bge-reranker-base ANSWER_MODEL=/srv/kbqa/answer_model.json
+# then serve with KBQA_RERANKER and KBQA_ANSWER_MODEL set to the same two.
 FIT_WORK ?= /tmp/kbqa-fit
+RERANKER ?= bundled
+ANSWER_MODEL ?= service/qa/answer_model.json
 fit: SQUAD ?= ../shared/datasets/squad-v1.1-train/train-v1.1.json.gz
 fit: $(STAMP)
 	$(BIN)/python -m training.squad_kb --squad $(SQUAD) --out $(FIT_WORK)/kb
 	$(BIN)/kbqa index --corpus $(FIT_WORK)/kb/corpus --out $(FIT_WORK)/index --replace
 	$(BIN)/python -m training.combination --kb $(FIT_WORK)/kb --index $(FIT_WORK)/index \
-	  --paraphrases training/data/combination/paraphrases-heldout.jsonl --max-depth 6
+	  --paraphrases training/data/combination/paraphrases-heldout.jsonl --max-depth 6 \
+	  --reranker $(RERANKER) --out $(ANSWER_MODEL)

@@ -85,7 +85,9 @@ class Settings(BaseSettings):
     abstention_model: Path | None = None
     # The answer reranker, a cross-encoder that reads the best candidate spans against the
     # question: "bundled" = the one trained by this project (service/models/reranker/), a folder
-    # holding one, or "off" (hand-set span scores and the abstention model above). On by
+    # holding one, any sentence-transformers cross-encoder (a folder or a hub name, where a hub
+    # is reachable; it needs an answer model fitted for it, `answer_model`), or "off" (hand-set
+    # span scores and the abstention model above). On by
     # default: it answers more questions right and declines more unanswerable ones on every
     # eval set, for about 15 ms more per /ask (README, "The answer reranker").
     reranker: str = "bundled"
@@ -114,8 +116,12 @@ class Settings(BaseSettings):
     @classmethod
     def _reranker_named(cls, value: str) -> str:
         value = value.strip()
-        if value not in ("bundled", "off") and not Path(value).is_dir():
-            raise ValueError(f"reranker must be 'bundled', 'off' or a model folder; {value!r} is none")
+        # A hub name ("org/model") cannot be told from a relative path; one that names a place
+        # ("/", ".", "~") and is no folder is a mistake, not a model to look for.
+        if not value or (value.startswith(("/", ".", "~")) and not Path(value).expanduser().is_dir()):
+            raise ValueError(
+                f"reranker must be 'bundled', 'off', a model folder or a hub model name; {value!r} is none"
+            )
         return value
 
     @field_validator("store")

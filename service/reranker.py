@@ -272,6 +272,7 @@ class Reranker:
         self.threads = threads or min(2, os.cpu_count() or 1)
         self._base = bundled_base_path()  # hashes the bundled weights once per load
         self.config = read_config(self.folder)
+        self.identity = f"sha256:{_sha256_file(self.folder / WEIGHTS_FILE)}"  # as model_identity
         self.tokenizer = load_tokenizer(self._base, self.config.max_length)
         # The PyTorch model is built only when it serves, exports or checks the ONNX graphs: a
         # start with a verified graph in the cache loads neither torch weights nor probes.

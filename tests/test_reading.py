@@ -39,6 +39,7 @@ class WordReader:
 
     def __init__(self, word: str, logit: float = 5.0) -> None:
         self.word, self.logit = word, logit
+        self.identity = f"word-reader:{word}"
         self.asked: list[tuple[str, list[str]]] = []
 
     def logits(self, question: str, candidates: Sequence[str]) -> np.ndarray:

@@ -32,17 +32,18 @@ import numpy as np
 from scipy.optimize import minimize
 
 from indexer.embedding import SentenceTransformerEmbedder
+from service.api.app import default_reader
+from service.config import Settings
 from service.qa.abstention import DEFAULT_MODEL_PATH, Signals, fit
 from service.qa.answer_model import DEFAULT_ANSWER_MODEL_PATH, AnswerModel
 from service.qa.features import DEFAULT_WEIGHTS, FEATURE_NAMES, READER_FEATURE
 from service.qa.knowledge import KnowledgeBase
 from service.qa.pipeline import QAPipeline
 from service.qa.query import AnalyzedQuery
-from service.qa.reading import read, shortlist
+from service.qa.reading import Reader, read, shortlist
 from service.qa.retrieval import Retrieved
 from service.qa.selection import Pool, choose
 from service.qa.signals import abstention_signals
-from service.reranker import Reranker
 from training.squad_kb import KbQuestion, load_questions
 from training.variants import keyword_query, misspelled
 
@@ -85,7 +86,7 @@ def hidden_passages(kb: KnowledgeBase, q: KbQuestion) -> np.ndarray | None:
     return visible
 
 
-def collect(pipeline: QAPipeline, reader: Reranker, questions: list[KbQuestion]) -> list[Record]:
+def collect(pipeline: QAPipeline, reader: Reader, questions: list[KbQuestion]) -> list[Record]:
     from tqdm import tqdm
 
     kb, records = pipeline.kb, []
@@ -227,7 +228,7 @@ def _page_records(
     index: Path | None,
     cache: Path | None,
     embedder: SentenceTransformerEmbedder,
-    reader: Reranker,
+    reader: Reader,
 ) -> tuple[QAPipeline, list[Record]]:
     """The structured pages' questions run through their own knowledge base (answerable ones and
     near misses the pages do not answer: user phrasing over lists, tables and FAQs, which the
@@ -281,7 +282,9 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--max-depth", type=int, default=0, help="largest depth the choice may take (0: any; latency)"
     )
-    parser.add_argument("--reranker", type=Path, default=None, help="model folder (default: the bundled one)")
+    parser.add_argument(
+        "--reranker", default="bundled", help="'bundled', a model folder or a cross-encoder's hub name"
+    )
     parser.add_argument(
         "--pages", type=Path, default=None, help="structured pages + questions (training/data)"
     )
@@ -290,7 +293,7 @@ def _parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def _squad_records(args: argparse.Namespace, pipeline: QAPipeline, reader: Reranker) -> list[Record]:
+def _squad_records(args: argparse.Namespace, pipeline: QAPipeline, reader: Reader) -> list[Record]:
     """The SQuAD knowledge base's questions run through the pipeline (or the cached records)."""
     if args.cache and args.cache.is_file():
         records: list[Record] = pickle.loads(args.cache.read_bytes())
@@ -311,9 +314,10 @@ def main() -> None:
     args = _parse_args()
     embedder = SentenceTransformerEmbedder()
     pipeline = QAPipeline.load(args.index, embedder)
-    folder = {} if args.reranker is None else {"folder": args.reranker}
-    # The backend serving picks ("auto"), so the weights fit the probabilities it will see.
-    reader = Reranker(backend="auto", **folder)
+    # The backend serving picks ("auto"), so the weights fit the logits it will see.
+    reader = default_reader(Settings(reranker=args.reranker, reranker_backend="auto"))
+    if reader is None:
+        raise SystemExit("--reranker off: there is nothing to fit the answer model for")
     records = _squad_records(args, pipeline, reader)
     sources = [(pipeline, records)]  # each record with the knowledge base it was asked of
     if args.pages:
@@ -335,6 +339,7 @@ def main() -> None:
     abstention = fit([signals(p, r, weights, depth) for p, rs in sources for r in rs], answerable)
     provenance = {
         "fitted_by": "python -m training.combination (make fit)",
+        "reranker": reader.identity,  # the logits these weights are for (AnswerModel.check_reader)
         "questions": {
             "answerable": sum(answerable),
             "off_topic": sum(not r.question.answerable and not r.question.hidden for r in records),

@@ -58,12 +58,16 @@ def app_from_env() -> FastAPI:
 
 
 def default_reader(settings: Settings) -> Reader | None:
-    """The configured answer reranker, or None when it is off."""
+    """The configured answer reranker, or None when it is off: the bundled one, a folder of this
+    project's format, or any sentence-transformers cross-encoder (a folder or a hub name)."""
     if settings.reranker == "off":
         return None
+    from service.cross_encoder import CrossEncoderReader, is_reranker_folder
     from service.reranker import DEFAULT_FOLDER, Reranker
 
     folder = DEFAULT_FOLDER if settings.reranker == "bundled" else Path(settings.reranker)
+    if not is_reranker_folder(folder):
+        return CrossEncoderReader(settings.reranker, threads=settings.intra_op_threads)
     try:
         return Reranker(folder, backend=settings.reranker_backend, threads=settings.intra_op_threads)
     except (OSError, ValueError, RuntimeError) as exc:  # missing or mismatched weights
@@ -94,6 +98,7 @@ def load_pipeline(
     tuning = Tuning(search_depth=settings.search_depth, answer_passages=settings.answer_passages)
     if reader is not None:
         fitted = AnswerModel.from_file(settings.answer_model or DEFAULT_ANSWER_MODEL_PATH)
+        fitted.check_reader(reader.identity)
         tuning = replace(tuning, answer=fitted.weights, reader_depth=fitted.depth)
         abstention = abstention or fitted.abstention
     model = abstention or AbstentionModel.from_file(settings.abstention_model or DEFAULT_MODEL_PATH)

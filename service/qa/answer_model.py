@@ -53,3 +53,15 @@ class AnswerModel:
                 f"{path.name} does not fit this version's features and signals; refit it with `make fit`"
             )
         return model
+
+    def check_reader(self, identity: str) -> None:
+        """Refuse to weigh another reranker's logits: they are on that model's own scale, so the
+        weights and the abstention threshold fitted for this one would be silently wrong. An
+        answer model that names no reranker (fitted before they were recorded) is taken as is."""
+        fitted_for = self.provenance.get("reranker")
+        if fitted_for is not None and fitted_for != identity:
+            raise AbstentionModelError(
+                f"the answer model was fitted for the reranker {fitted_for}, not for the one configured"
+                f" ({identity}); fit one for it (`make fit RERANKER=... ANSWER_MODEL=...`)"
+                " and set KBQA_ANSWER_MODEL to it"
+            )

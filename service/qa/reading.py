@@ -20,7 +20,10 @@ from service.qa.selection import Pool
 
 
 class Reader(Protocol):
-    """What the stage needs of a cross-encoder: one logit per (question, candidate text)."""
+    """What the stage needs of a cross-encoder: one logit per (question, candidate text), and
+    what identifies the model (an answer model is fitted for one reranker's logits)."""
+
+    identity: str
 
     def logits(self, question: str, candidates: Sequence[str]) -> np.ndarray: ...
 
