@@ -66,7 +66,6 @@ class CrossEncoderReader:
             )
         self.batch_size = batch_size
         self.identity = model_identity(name_or_path)
-        self.backend_used = "torch"
 
     def logits(self, question: str, candidates: Sequence[str]) -> np.ndarray:
         """Raw logits (no sigmoid), float32, in the order of `candidates`."""

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from indexer import onnx_models
+from service.cross_encoder import model_identity
 
 if TYPE_CHECKING:  # heavy imports are deferred to model loading
     import torch
@@ -109,18 +110,13 @@ class RerankerConfig:
 
 def bundled_base_path() -> Path:
     """The bundled MiniLM folder, its weights checked against the known sha256."""
-    from indexer.embedding import BUNDLED_WEIGHTS_SHA256, _bundled_model_path
+    from indexer.embedding import BUNDLED_WEIGHTS_SHA256, _bundled_model_path, sha256_file
 
     path = _bundled_model_path()
-    digest = _sha256_file(path / "model.safetensors")
+    digest = sha256_file(path / "model.safetensors")
     if digest != BUNDLED_WEIGHTS_SHA256:
         raise RuntimeError(f"bundled model weights: sha256 {digest}, expected {BUNDLED_WEIGHTS_SHA256}")
     return path
-
-
-def _sha256_file(path: Path) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def load_tokenizer(base: Path, max_length: int) -> Tokenizer:
@@ -272,7 +268,7 @@ class Reranker:
         self.threads = threads or min(2, os.cpu_count() or 1)
         self._base = bundled_base_path()  # hashes the bundled weights once per load
         self.config = read_config(self.folder)
-        self.identity = f"sha256:{_sha256_file(self.folder / WEIGHTS_FILE)}"  # as model_identity
+        self.identity = model_identity(str(self.folder))  # its weights' sha256, hashed once per load
         self.tokenizer = load_tokenizer(self._base, self.config.max_length)
         # The PyTorch model is built only when it serves, exports or checks the ONNX graphs: a
         # start with a verified graph in the cache loads neither torch weights nor probes.
@@ -340,7 +336,7 @@ class Reranker:
 
     def _cache_key(self) -> str:
         digest = hashlib.sha256()
-        digest.update(_sha256_file(self.folder / WEIGHTS_FILE).encode())
+        digest.update(self.identity.encode())  # the weights' sha256
         digest.update(self.config.to_json().encode())
         # Library versions from package metadata: importing torch would cost a served start ~1 s.
         digest.update(f"{version('torch')}|{version('onnxruntime')}|{FORMAT_VERSION}".encode())
