@@ -16,8 +16,9 @@ import torch
 from service.reranker import bundled_base_path, load_tokenizer
 from training.config import TrainConfig
 from training.dataset import unanswered
+from training.loss import step_loss as _step_loss
 from training.pairs import Example, Group, make_group
-from training.train import _step_loss, parse_args
+from training.train import parse_args
 from training.validate import evaluate, rank_auc
 
 RETRIEVED = tuple(

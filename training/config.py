@@ -38,6 +38,8 @@ class TrainConfig:
     # (training.variants.keyword_query: "When did the Roman Empire fall?" -> "roman empire fall"),
     # with the same candidates: search-box users type those, and SQuAD has none.
     keyword_rate: float = 0.0
+    # Weight of the auxiliary answer-span loss (training.loss): 0 trains without it.
+    span_weight: float = 0.0
     steps: int = 3000
     batch: int = 8
     group: int = 6
@@ -88,6 +90,8 @@ class TrainConfig:
             skip.add("unanswerable_rate")
         if not self.perturbed_rate:
             skip.add("perturbed_rate")
+        if not self.span_weight:
+            skip.add("span_weight")
         if not self.keyword_rate:
             skip.add("keyword_rate")
         return {k: v for k, v in asdict(self).items() if k not in skip}

@@ -49,10 +49,9 @@ from training.checkpoints import (
 )
 from training.config import TrainConfig, log
 from training.dataset import Data, as_keywords, digest, prepare_data
+from training.loss import SPAN_HEAD, answer_texts, step_loss
 from training.pairs import Example, make_group
 from training.validate import evaluate, evaluate_with_twins
-
-CHUNK = 16  # pairs per forward pass within a step (by length: less padding)
 
 
 def _setup_model(cfg: TrainConfig) -> tuple[Any, Any, Any, list[Any]]:
@@ -80,6 +79,8 @@ def _setup_model(cfg: TrainConfig) -> tuple[Any, Any, Any, list[Any]]:
     frozen_modules = [model.bert.embeddings, *model.bert.encoder.layer[: cfg.train_from]]
     for name, param in model.named_parameters():
         param.requires_grad = name in trained
+    if cfg.span_weight:  # the auxiliary answer-span layer: trained, checkpointed, never saved
+        setattr(model, SPAN_HEAD, torch.nn.Linear(int(model.bert.config.hidden_size), 2))
     return model, rconfig, load_tokenizer(base, cfg.max_length), frozen_modules
 
 
@@ -97,7 +98,7 @@ def _optimizer(cfg: TrainConfig, model: Any) -> tuple[Any, Any]:
     for name, param in model.named_parameters():
         if not param.requires_grad:
             continue
-        if name.startswith("head."):
+        if name.startswith(("head.", f"{SPAN_HEAD}.")):
             head.append(param)
         elif name.endswith("bias") or "LayerNorm" in name:
             no_decay.append(param)
@@ -138,45 +139,6 @@ def _epoch_order(n: int, seed: int, epoch: int) -> tuple[int, ...]:
     return tuple(order)
 
 
-def _step_loss(model: Any, tokenizer: Any, groups: Sequence[Any]) -> Any:
-    import torch
-
-    questions = [g.question for g in groups for _ in g.candidates]
-    texts = [c for g in groups for c in g.candidates]
-    # The tokenizer is serving's (service.reranker.load_tokenizer): same truncation, same pairs.
-    # Without padding here: the pairs are run in chunks of similar length, each padded to its own
-    # longest (one long pair no longer pads the whole batch), and put back in order for the loss.
-    encodings = tokenizer.encode_batch(list(zip(questions, texts, strict=True)), add_special_tokens=True)
-    order = sorted(range(len(encodings)), key=lambda i: sum(encodings[i].attention_mask))
-    parts = []
-    for begin in range(0, len(order), CHUNK):
-        idx = order[begin : begin + CHUNK]
-        width = max(sum(encodings[i].attention_mask) for i in idx)
-        parts.append(
-            model(
-                input_ids=torch.tensor([encodings[i].ids[:width] for i in idx]),
-                attention_mask=torch.tensor([encodings[i].attention_mask[:width] for i in idx]),
-                token_type_ids=torch.tensor([encodings[i].type_ids[:width] for i in idx]),
-            )
-        )
-    inverse = torch.empty(len(order), dtype=torch.long)
-    inverse[torch.tensor(order)] = torch.arange(len(order))
-    logits = torch.cat(parts)[inverse]
-    labels = torch.zeros_like(logits)
-    listwise = []
-    begin = 0
-    for g in groups:
-        if g.positive >= 0:  # a group without an answer has nothing to rank: pointwise only
-            labels[begin + g.positive] = 1.0
-            group_logits = logits[begin : begin + len(g.candidates)]
-            listwise.append(
-                torch.nn.functional.cross_entropy(group_logits.unsqueeze(0), torch.tensor([g.positive]))
-            )
-        begin += len(g.candidates)
-    pointwise = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels)
-    return (torch.stack(listwise).mean() if listwise else logits.new_zeros(())) + pointwise
-
-
 def _fingerprint(cfg: TrainConfig, data: Data) -> str:
     return digest(cfg.settings(), data.info)
 
@@ -198,6 +160,7 @@ class _Run:
     scheduler: Any
     fingerprint: str
     ckpt: Path
+    answers: dict[str, str]  # answer text by question id, for the span loss (empty without it)
 
 
 def train(cfg: TrainConfig) -> dict[str, Any]:
@@ -215,8 +178,19 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
     fingerprint = _fingerprint(cfg, data)
     ckpt_dir = cfg.work / f"run-{fingerprint}"
     ckpt_dir.mkdir(parents=True, exist_ok=True)
+    answers = answer_texts(cfg.squad, cfg.structured) if cfg.span_weight else {}
     run = _Run(
-        cfg, data, model, rconfig, tokenizer, frozen, optimizer, scheduler, fingerprint, ckpt_dir / "last.pt"
+        cfg,
+        data,
+        model,
+        rconfig,
+        tokenizer,
+        frozen,
+        optimizer,
+        scheduler,
+        fingerprint,
+        ckpt_dir / "last.pt",
+        answers,
     )
     start, wall_before = 0, 0.0
     if cfg.resume and run.ckpt.is_file():
@@ -253,11 +227,13 @@ def _loop(run: _Run, start: int, end: int, wall_before: float) -> float:
     for step in range(start, end):
         rng = random.Random(f"{cfg.seed}/step/{step}")
         torch.manual_seed(cfg.seed * 1_000_003 + step)  # dropout masks
+        examples = _batch_examples(run.data.train, step, cfg.batch, cfg.seed)
         groups = [
             make_group(e, rng, size=cfg.group, title_rate=cfg.title_rate, window_rate=cfg.window_rate)
-            for e in _batch_examples(run.data.train, step, cfg.batch, cfg.seed)
+            for e in examples
         ]
-        loss = _step_loss(run.model, run.tokenizer, groups)
+        answers = [run.answers.get(e.qid.split("/")[0]) for e in examples]
+        loss = step_loss(run.model, run.tokenizer, groups, answers, cfg.span_weight)
         run.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_([p for p in run.model.parameters() if p.requires_grad], 1.0)
@@ -370,6 +346,7 @@ def parse_args(argv: Sequence[str] | None = None) -> TrainConfig:
         p.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(defaults, name))
     floats = (
         "lr head_lr warmup weight_decay title_rate window_rate unanswerable_rate perturbed_rate keyword_rate"
+        " span_weight"
     )
     for name in floats.split():
         p.add_argument(f"--{name.replace('_', '-')}", type=float, default=getattr(defaults, name))
