@@ -96,7 +96,17 @@ def step_loss(
             hook.remove()
     inverse = torch.empty(len(order), dtype=torch.long)
     inverse[torch.tensor(order)] = torch.arange(len(order))
-    logits = torch.cat(parts)[inverse]
+    loss = _ranking_loss(torch.cat(parts)[inverse], groups)
+    if span_losses:
+        loss = loss + span_weight * torch.stack(span_losses).mean()
+    return loss
+
+
+def _ranking_loss(logits: Any, groups: Sequence[Any]) -> Any:
+    """Listwise softmax over each answered group's logits (in pair order) plus pointwise logistic
+    over every pair."""
+    import torch
+
     labels = torch.zeros_like(logits)
     listwise = []
     begin = 0
@@ -109,10 +119,7 @@ def step_loss(
             )
         begin += len(g.candidates)
     pointwise = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels)
-    loss = (torch.stack(listwise).mean() if listwise else logits.new_zeros(())) + pointwise
-    if span_losses:
-        loss = loss + span_weight * torch.stack(span_losses).mean()
-    return loss
+    return (torch.stack(listwise).mean() if listwise else logits.new_zeros(())) + pointwise
 
 
 def _span_targets(
