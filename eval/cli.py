@@ -4,17 +4,18 @@ command by `kbqa/cli.py`."""
 
 from __future__ import annotations
 
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from eval.dataset import DEFAULT_DATASET, EvalQuestion, load_dataset
-from eval.runner import Asker, measure, run, write_outputs
+from eval.measures.operating_points import Judged, OperatingPoint, operating_points
+from eval.runner import Report, in_process_asker, measure, operating_points_table, run, write_outputs
 from service.cli import IndexOpt, settings_from
 
 if TYPE_CHECKING:  # the query path is imported when the command runs: `kbqa serve` need not pay for it
-    from eval.runner import Asker
     from indexer.embedding import Embedder
     from service.config import Settings
     from service.qa.abstention import AbstentionModel
@@ -54,21 +55,27 @@ def evaluate(
     max_false_abstentions: Annotated[
         float, typer.Option(help="Fail above this false-abstention rate.")
     ] = 1.0,
+    sweep: Annotated[
+        bool,
+        typer.Option("--operating-points", help="Also show what each threshold would give (in process)."),
+    ] = False,
 ) -> None:
     """Run the eval set and print/write the measures; exit 1 when below the given thresholds."""
 
+    if sweep and url:
+        raise typer.BadParameter("runs in process only; leave out --url", param_hint="--operating-points")
     questions = load_dataset(dataset or DEFAULT_DATASET)
-    asker: Asker
-    tuning: dict[str, object] | None = None
     if url:
         from eval.http import http_asker
 
-        asker = http_asker(url)
+        report = measure(run(questions, http_asker(url)))
     else:
-        asker, tuning = _in_process(index, questions, fit_to, fit_also or [])
-    report = measure(run(questions, asker), tuning)
+        report = _measure_in_process(index, questions, fit_to, fit_also or [], sweep)
     write_outputs(report, out)
     typer.echo(report.table())
+    if report.operating_points is not None:
+        targets = (min_accuracy, min_abstention, max_false_abstentions)
+        typer.echo("\n" + operating_points_table(report.operating_points, report.tuning, targets))
     typer.echo(f"\nreport: {out}")
     failed = report.below(
         min_accuracy=min_accuracy,
@@ -81,12 +88,23 @@ def evaluate(
         raise typer.Exit(1)
 
 
+def _measure_in_process(
+    index: Path | None, questions: list[EvalQuestion], fit_to: Path | None, fit_also: list[str], sweep: bool
+) -> Report:
+    """The report of an index loaded here, with the tuning it answered with and, when asked,
+    every threshold's operating point."""
+    pipeline = _in_process(index, questions, fit_to, fit_also)
+    tuning = {**pipeline.tuning.to_json(), "abstention_threshold": pipeline.abstention.threshold}
+    report = measure(run(questions, in_process_asker(pipeline)), tuning)
+    if sweep:
+        report.operating_points = [asdict(p) for p in _sweep(pipeline, questions)]
+    return report
+
+
 def _in_process(
     index: Path | None, questions: list[EvalQuestion], fit_to: Path | None, fit_also: list[str]
-) -> tuple[Asker, dict[str, object]]:
-    """The asker of an index loaded here (fitting the abstention model first when asked) and the
-    tuning it answers with."""
-    from eval.runner import in_process_asker
+) -> QAPipeline:
+    """The pipeline of an index loaded here, its abstention model fitted first when asked."""
     from service.api.app import default_reader, load_pipeline
     from service.qa.abstention import AbstentionModel
 
@@ -96,8 +114,28 @@ def _in_process(
     pipeline = load_pipeline(cfg, default_embedder(cfg), placeholder, default_reader(cfg))
     if fit_to is not None:
         pipeline.abstention = _fit(pipeline, questions, fit_also, fit_to)
-    tuning = {**pipeline.tuning.to_json(), "abstention_threshold": pipeline.abstention.threshold}
-    return in_process_asker(pipeline), tuning
+    return pipeline
+
+
+def _sweep(pipeline: QAPipeline, questions: list[EvalQuestion]) -> list[OperatingPoint]:
+    """Every threshold's operating point, from one run that answers whatever has a candidate
+    (threshold 0: confidences are probabilities)."""
+    shipped = pipeline.abstention
+    pipeline.abstention = replace(shipped, threshold=0.0)
+    try:
+        outcomes = run(questions, in_process_asker(pipeline))
+    finally:
+        pipeline.abstention = shipped
+    return operating_points(
+        [
+            Judged(
+                answerable=o.question.answerable,
+                right=o.question.answerable and o.response.answer is not None and o.correct,
+                confidence=None if o.response.answer is None else o.response.confidence,
+            )
+            for o in outcomes
+        ]
+    )
 
 
 def _fit(pipeline: QAPipeline, questions: list[EvalQuestion], also: list[str], out: Path) -> AbstentionModel:

@@ -23,6 +23,7 @@ from eval.measures import (
     recall_at,
     wilson_interval,
 )
+from eval.measures.operating_points import OperatingPoint, meeting
 from indexer.text import word_count
 from service.api.models import AskResponse, ask_response, elapsed_ms
 from service.qa.pipeline import QAPipeline
@@ -78,6 +79,8 @@ class Report:
     tuning: dict[str, Any] | None = None
     # 95% Wilson intervals of the INTERVALS rates, (low, high): how much a figure can be trusted.
     intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # `kbqa eval --operating-points`: eval.measures.operating_points.OperatingPoint as dicts.
+    operating_points: list[dict[str, float]] | None = None
     # Per question id, Outcome.label: what a later run is compared with question by question.
     outcomes: dict[str, str] = field(default_factory=dict)
 
@@ -121,6 +124,36 @@ class Report:
             return ""
         low, high = self.intervals[name]
         return f"  (95% interval {low:.3f}-{high:.3f})"
+
+
+def operating_points_table(
+    points: Sequence[dict[str, float]], tuning: dict[str, Any] | None, targets: tuple[float, float, float]
+) -> str:
+    """The trade-off every 0.05 of threshold, the best answer accuracy any threshold gives, and
+    where the targets (min answer accuracy, min abstention, max false abstentions) are met."""
+    ops = [OperatingPoint(**p) for p in points]
+    shipped = (tuning or {}).get("abstention_threshold")
+    lines = [
+        "operating points (declined below the threshold"
+        + (f"; this run's threshold {shipped:.3f}):" if shipped is not None else "):"),
+        "threshold  answer accuracy  abstention  false abstentions",
+    ]
+    for step in range(21):
+        at = next(p for p in ops if p.threshold >= step / 20)  # outcomes change only at a point
+        lines.append(
+            f"{step / 20:9.2f}  {at.answer_accuracy:15.3f}  {at.abstention_accuracy:10.3f}"
+            f"  {at.false_abstentions:17.3f}"
+        )
+    lines.append(f"best answer accuracy at any threshold: {max(p.answer_accuracy for p in ops):.3f}")
+    met = meeting(ops, *targets)
+    where = "no threshold"
+    if met:
+        where = f"{len(met)} thresholds from {met[0].threshold:.3f} to {met[-1].threshold:.3f}"
+    lines.append(
+        f"targets (answer accuracy >= {targets[0]}, abstention >= {targets[1]}, "
+        f"false abstentions <= {targets[2]}): met at {where}"
+    )
+    return "\n".join(lines)
 
 
 def in_process_asker(pipeline: QAPipeline, top_k: int = 5) -> Asker:
