@@ -4,7 +4,7 @@ command by `kbqa/cli.py`."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,7 +12,15 @@ import typer
 
 from eval.dataset import DEFAULT_DATASET, EvalQuestion, load_dataset
 from eval.measures.operating_points import Judged, OperatingPoint, operating_points
-from eval.runner import Report, in_process_asker, measure, operating_points_table, run, write_outputs
+from eval.runner import (
+    Report,
+    in_process_asker,
+    measure,
+    operating_points_json,
+    operating_points_table,
+    run,
+    write_outputs,
+)
 from service.cli import IndexOpt, settings_from
 
 if TYPE_CHECKING:  # the query path is imported when the command runs: `kbqa serve` need not pay for it
@@ -68,14 +76,14 @@ def evaluate(
     if url:
         from eval.http import http_asker
 
-        report = measure(run(questions, http_asker(url)))
+        report, points = measure(run(questions, http_asker(url))), None
     else:
-        report = _measure_in_process(index, questions, fit_to, fit_also or [], sweep)
+        report, points = _measure_in_process(index, questions, fit_to, fit_also or [], sweep)
     write_outputs(report, out)
     typer.echo(report.table())
-    if report.operating_points is not None:
+    if points is not None:
         targets = (min_accuracy, min_abstention, max_false_abstentions)
-        typer.echo("\n" + operating_points_table(report.operating_points, report.tuning, targets))
+        typer.echo("\n" + operating_points_table(points, report.tuning, targets))
     typer.echo(f"\nreport: {out}")
     failed = report.below(
         min_accuracy=min_accuracy,
@@ -90,15 +98,16 @@ def evaluate(
 
 def _measure_in_process(
     index: Path | None, questions: list[EvalQuestion], fit_to: Path | None, fit_also: list[str], sweep: bool
-) -> Report:
+) -> tuple[Report, list[OperatingPoint] | None]:
     """The report of an index loaded here, with the tuning it answered with and, when asked,
-    every threshold's operating point."""
+    every threshold's operating point (kept in the report too)."""
     pipeline = _in_process(index, questions, fit_to, fit_also)
     tuning = {**pipeline.tuning.to_json(), "abstention_threshold": pipeline.abstention.threshold}
     report = measure(run(questions, in_process_asker(pipeline)), tuning)
-    if sweep:
-        report.operating_points = [asdict(p) for p in _sweep(pipeline, questions)]
-    return report
+    points = _sweep(pipeline, questions) if sweep else None
+    if points is not None:
+        report.operating_points = operating_points_json(points)
+    return report, points
 
 
 def _in_process(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -79,8 +80,8 @@ class Report:
     tuning: dict[str, Any] | None = None
     # 95% Wilson intervals of the INTERVALS rates, (low, high): how much a figure can be trusted.
     intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
-    # `kbqa eval --operating-points`: eval.measures.operating_points.OperatingPoint as dicts.
-    operating_points: list[dict[str, float]] | None = None
+    # `kbqa eval --operating-points`: as operating_points_json writes them.
+    operating_points: list[dict[str, float | None]] | None = None
     # Per question id, Outcome.label: what a later run is compared with question by question.
     outcomes: dict[str, str] = field(default_factory=dict)
 
@@ -126,12 +127,17 @@ class Report:
         return f"  (95% interval {low:.3f}-{high:.3f})"
 
 
+def operating_points_json(points: Sequence[OperatingPoint]) -> list[dict[str, float | None]]:
+    """The points as the report keeps them: the decline-everything point's infinite threshold as
+    null, since JSON has no infinity (Python would write a bare `Infinity` other parsers refuse)."""
+    return [{**asdict(p), "threshold": None if math.isinf(p.threshold) else p.threshold} for p in points]
+
+
 def operating_points_table(
-    points: Sequence[dict[str, float]], tuning: dict[str, Any] | None, targets: tuple[float, float, float]
+    ops: Sequence[OperatingPoint], tuning: dict[str, Any] | None, targets: tuple[float, float, float]
 ) -> str:
     """The trade-off every 0.05 of threshold, the best answer accuracy any threshold gives, and
     where the targets (min answer accuracy, min abstention, max false abstentions) are met."""
-    ops = [OperatingPoint(**p) for p in points]
     shipped = (tuning or {}).get("abstention_threshold")
     lines = [
         "operating points (declined below the threshold"

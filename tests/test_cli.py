@@ -90,6 +90,10 @@ def test_eval_fits_writes_and_records_its_tuning(
     assert failing.exit_code == 1 and "below threshold: answer accuracy" in failing.output
 
 
+def _not_json(constant: str) -> None:
+    raise ValueError(f"{constant} is not JSON")
+
+
 def test_eval_operating_points_show_what_every_threshold_gives(
     index_dir: Path, tmp_path: Path, session_model: None
 ) -> None:
@@ -99,13 +103,14 @@ def test_eval_operating_points_show_what_every_threshold_gives(
     args = ["eval", "--dataset", str(dataset), "--index", str(index_dir), "--out", str(report)]
     result = runner.invoke(app, [*args, "--operating-points", "--min-abstention", "1.01"])
     assert result.exit_code == 1, result.output  # below the abstention target, as asked
-    written = json.loads(report.read_text(encoding="utf-8"))
+    written = json.loads(report.read_text(encoding="utf-8"), parse_constant=_not_json)
     points = written["operating_points"]
     # At the lowest threshold every question with a candidate is answered: at least what the
     # run with the shipped threshold got right, and no more declines.
     assert points[0]["answer_accuracy"] >= written["answer_accuracy"]
     assert points[0]["false_abstentions"] <= written["false_abstentions"]
     assert points[-1]["abstention_accuracy"] == 1.0 and points[-1]["answer_accuracy"] == 0.0
+    assert points[-1]["threshold"] is None  # "decline everything", in JSON other parsers read
     assert "met at no threshold" in result.output and "0.95" in result.output
     over_http = runner.invoke(app, [*args, "--operating-points", "--url", "http://localhost:1"])
     assert over_http.exit_code == 2 and "in process only" in over_http.output
